@@ -1,0 +1,1 @@
+"""Cross-cutting pieces of the hub: settings, telemetry and the ``hub`` command."""

@@ -1,0 +1,1 @@
+"""The hub's vocabulary: one StrEnum module per concept (CONVENTIONS: no string literals)."""
