@@ -28,9 +28,16 @@ class Identity(_Payload):
 
 class ChildInNeed(_Payload):
     primary_need: Literal[
-        "abuse_or_neglect", "disability", "parental_illness", "family_in_acute_stress",
-        "family_dysfunction", "socially_unacceptable_behaviour", "low_income", "absent_parenting",
-        "cases_other_than_children_in_need", "not_stated",
+        "abuse_or_neglect",
+        "disability",
+        "parental_illness",
+        "family_in_acute_stress",
+        "family_dysfunction",
+        "socially_unacceptable_behaviour",
+        "low_income",
+        "absent_parenting",
+        "cases_other_than_children_in_need",
+        "not_stated",
     ]
     assessment_completed_on: date | None = None
 

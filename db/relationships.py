@@ -16,16 +16,12 @@ class ChildRelationship(Base):
     """
 
     __tablename__ = "child_relationships"
-    __table_args__ = (
-        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="period"),
-    )
+    __table_args__ = (CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
-    kind: Mapped[RelationshipKind] = mapped_column(
-        str_enum(RelationshipKind, "relationship_kind")
-    )
+    kind: Mapped[RelationshipKind] = mapped_column(str_enum(RelationshipKind, "relationship_kind"))
     #: The allocated worker, where the relationship is a person's rather than the agency's.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: The agency's reference for the case, incident or enquiry (never personal data).
@@ -34,5 +30,7 @@ class ChildRelationship(Base):
     valid_to: Mapped[date | None]
 
 
-Index("ix_child_relationships_child_agency", ChildRelationship.child_id, ChildRelationship.agency_id)
+Index(
+    "ix_child_relationships_child_agency", ChildRelationship.child_id, ChildRelationship.agency_id
+)
 Index("ix_child_relationships_agency_kind", ChildRelationship.agency_id, ChildRelationship.kind)

@@ -1,12 +1,12 @@
 """Settings from the environment. Nothing here is personal data; all have safe defaults.
 
-| variable | meaning | default |
-|---|---|---|
-| ``DATABASE_URL`` | SQLAlchemy async URL (``sqlite+aiosqlite:///…`` or ``postgresql+asyncpg://…``) | ``sqlite+aiosqlite:///var/hub.db`` |
-| ``HUB_ENV`` | ``development`` (GraphiQL, introspection, built-in issuer) or ``production`` | ``production`` |
-| ``HUB_AUDIENCE`` | the ``aud`` every bearer token must carry | ``urn:safeguarding-hub`` |
-| ``HUB_ISSUERS_FILE`` | JSON list of trusted identity providers (see README) | none |
-| ``HUB_DATA_DIR`` | where the SQLite database and the development issuer's keys live | ``var`` |
+- ``DATABASE_URL``: SQLAlchemy async URL, ``sqlite+aiosqlite:///…`` (default
+  ``sqlite+aiosqlite:///var/hub.db``) or ``postgresql+asyncpg://…``;
+- ``HUB_ENV``: ``production`` (default) or ``development`` (GraphiQL, introspection and
+  the built-in development issuer);
+- ``HUB_AUDIENCE``: the ``aud`` every bearer token must carry (``urn:safeguarding-hub``);
+- ``HUB_ISSUERS_FILE``: JSON list of trusted identity providers (see README);
+- ``HUB_DATA_DIR``: the SQLite database and the development issuer's keys (``var``).
 """
 
 import os

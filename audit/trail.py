@@ -1,0 +1,22 @@
+"""The decisions of one request, in order."""
+
+from dataclasses import dataclass, field
+
+from policies.decision import Decision
+
+
+@dataclass(slots=True)
+class AuditTrail:
+    request_id: str
+    decisions: list[Decision] = field(default_factory=list)
+
+    def record(self, decision: Decision) -> None:
+        self.decisions.append(decision)
+
+    @property
+    def children(self) -> set[int]:
+        return {d.child_id for d in self.decisions if d.child_id is not None}
+
+    @property
+    def refusals(self) -> list[Decision]:
+        return [d for d in self.decisions if not d.allowed]

@@ -1,0 +1,172 @@
+"""Verify bearer JWTs against configured issuers (PyJWT), with JWKS key rotation.
+
+Each trusted identity provider is an ``IssuerConfig``: its ``iss`` value and where its
+JSON Web Key Set lives (an HTTPS URL or a file). Keys are cached; a token signed with a key
+id the cache does not know triggers one refresh (rate-limited), so a provider can rotate
+keys without a restart. Only asymmetric algorithms are accepted.
+"""
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from jwt import PyJWKSet
+
+ALGORITHMS = ("EdDSA", "ES256", "ES384", "RS256", "RS384", "RS512", "PS256")
+LEEWAY_SECONDS = 30
+REFRESH_AFTER_SECONDS = 600.0
+MIN_REFRESH_INTERVAL_SECONDS = 30.0
+
+
+class AuthError(Exception):
+    """Authentication failed. ``code`` is stable and safe to return; nothing personal inside."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    issuer: str
+    subject: str
+    expires_at: int
+    token_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerConfig:
+    issuer: str
+    jwks_url: str | None = None
+    jwks_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        if (self.jwks_url is None) == (self.jwks_file is None):
+            raise ValueError(f"issuer {self.issuer}: give exactly one of jwks_url or jwks_file")
+        if self.jwks_url is not None and not self.jwks_url.startswith("https://"):
+            raise ValueError(f"issuer {self.issuer}: jwks_url must be https")
+
+
+def load_issuers(path: Path) -> list[IssuerConfig]:
+    """Read ``[{"issuer": …, "jwks_url": …} | {"issuer": …, "jwks_file": …}]`` from JSON."""
+    entries = json.loads(path.read_text())
+    return [
+        IssuerConfig(
+            issuer=entry["issuer"],
+            jwks_url=entry.get("jwks_url"),
+            jwks_file=(path.parent / entry["jwks_file"]) if entry.get("jwks_file") else None,
+        )
+        for entry in entries
+    ]
+
+
+class _KeyCache:
+    def __init__(self, config: IssuerConfig, fetch: Callable[[str], dict[str, Any]]) -> None:
+        self.config = config
+        self._fetch = fetch
+        self._keys: dict[str, Any] = {}
+        self._loaded_at = float("-inf")
+
+    def _load(self) -> None:
+        if self.config.jwks_file is not None:
+            document = json.loads(self.config.jwks_file.read_text())
+        else:
+            assert self.config.jwks_url is not None
+            document = self._fetch(self.config.jwks_url)
+        keyset = PyJWKSet.from_dict(document)
+        self._keys = {key.key_id: key for key in keyset.keys if key.key_id}
+        self._loaded_at = time.monotonic()
+
+    def key(self, kid: str) -> Any:
+        age = time.monotonic() - self._loaded_at
+        if age > REFRESH_AFTER_SECONDS or (
+            kid not in self._keys and age > MIN_REFRESH_INTERVAL_SECONDS
+        ):
+            try:
+                self._load()
+            except (OSError, ValueError, httpx.HTTPError, jwt.PyJWTError):
+                if not self._keys:
+                    raise AuthError(
+                        "ISSUER_UNAVAILABLE", "the identity provider's keys could not be loaded"
+                    ) from None
+        found = self._keys.get(kid)
+        if found is None:
+            raise AuthError("TOKEN_UNKNOWN_KEY", "the token was signed with an unknown key")
+        return found
+
+
+def _fetch_jwks(url: str) -> dict[str, Any]:
+    response = httpx.get(url, timeout=5.0, follow_redirects=False)
+    response.raise_for_status()
+    document: dict[str, Any] = response.json()
+    return document
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        issuers: list[IssuerConfig],
+        audience: str,
+        fetch: Callable[[str], dict[str, Any]] = _fetch_jwks,
+    ) -> None:
+        self.audience = audience
+        self._caches = {config.issuer: _KeyCache(config, fetch) for config in issuers}
+
+    @property
+    def issuers(self) -> list[str]:
+        return list(self._caches)
+
+    def verify(self, token: str) -> Claims:
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise AuthError(
+                "TOKEN_MALFORMED", "the bearer token is not a well-formed JWT"
+            ) from None
+        issuer = unverified.get("iss")
+        cache = self._caches.get(issuer) if isinstance(issuer, str) else None
+        if cache is None:
+            raise AuthError("TOKEN_UNKNOWN_ISSUER", "the token's issuer is not trusted")
+        algorithm = header.get("alg")
+        if algorithm not in ALGORITHMS:
+            raise AuthError("TOKEN_ALGORITHM_REFUSED", "the token's signing algorithm is refused")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise AuthError("TOKEN_UNKNOWN_KEY", "the token names no key id")
+        key = cache.key(kid)
+        try:
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=[algorithm],
+                audience=self.audience,
+                issuer=cache.config.issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "iss", "sub", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthError("TOKEN_EXPIRED", "the bearer token has expired") from None
+        except (jwt.InvalidAudienceError, jwt.MissingRequiredClaimError) as exc:
+            if isinstance(exc, jwt.InvalidAudienceError) or exc.claim == "aud":
+                raise AuthError("TOKEN_WRONG_AUDIENCE", "the token is not for this hub") from None
+            raise AuthError("TOKEN_MALFORMED", f"the token lacks the {exc.claim} claim") from None
+        except jwt.InvalidSignatureError:
+            raise AuthError("TOKEN_INVALID_SIGNATURE", "the token's signature is invalid") from None
+        except jwt.PyJWTError:
+            raise AuthError("TOKEN_INVALID", "the bearer token is invalid") from None
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject:
+            raise AuthError("TOKEN_MALFORMED", "the token's subject is empty")
+        return Claims(
+            issuer=cache.config.issuer,
+            subject=subject,
+            expires_at=int(claims["exp"]),
+            token_id=claims.get("jti"),
+        )

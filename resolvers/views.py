@@ -1,0 +1,44 @@
+"""Plain shapes the resolvers return; the schema's types read their attributes."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from vocab.agencies import AgencyKind
+from vocab.categories import Category
+from vocab.lawful_bases import LawfulBasis
+from vocab.sex import Sex
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyView:
+    code: str
+    name: str
+    kind: AgencyKind
+
+
+@dataclass(frozen=True, slots=True)
+class ChildView:
+    id: int
+    hub_id: str
+    nhs_number: str | None
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    sex: Sex
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    id: uuid.UUID
+    child_id: int
+    agency: AgencyView
+    category: Category
+    lawful_basis: LawfulBasis
+    valid_from: date
+    valid_to: date | None
+    payload: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime

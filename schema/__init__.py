@@ -1,0 +1,63 @@
+"""The GraphQL schema: thin Strawberry types whose fields call ``resolvers``."""
+
+import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from schema import children, records, users
+from schema.errors import ErrorCodes
+from schema.telemetry import OperationSpan
+
+
+@strawberry.type
+class Query:
+    me: users.Me = strawberry.field(resolver=users.me, description="Who you are signed in as.")
+    child: children.Child | None = strawberry.field(
+        resolver=children.child,
+        description="A child by NHS number or hub id (exactly one), if visible to you.",
+    )
+
+
+@strawberry.type
+class Mutation:
+    create_record: records.Record = strawberry.mutation(
+        resolver=records.create_record,
+        description="Record a fact your agency holds about a child it works with.",
+    )
+    amend_record: records.Record = strawberry.mutation(
+        resolver=records.amend_record,
+        description="Amend your agency's own record; the previous version is kept.",
+    )
+
+
+def build_schema(
+    *,
+    introspection: bool = False,
+    max_depth: int = 12,
+    max_aliases: int = 30,
+    max_tokens: int = 2000,
+) -> strawberry.Schema:
+    extensions: list[SchemaExtension | type[SchemaExtension]] = [
+        OperationSpan,
+        MaxTokensLimiter(max_token_count=max_tokens),
+        ParserCache(maxsize=256),
+        QueryDepthLimiter(max_depth=max_depth),
+        MaxAliasesLimiter(max_alias_count=max_aliases),
+        ValidationCache(maxsize=256),
+        ErrorCodes(),
+    ]
+    if not introspection:
+        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+#: The schema as exported to ``schema.graphql`` (introspection does not change the SDL).
+schema = build_schema(introspection=True)

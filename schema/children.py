@@ -1,0 +1,43 @@
+"""Children: the consistent identifier and the records the caller may see."""
+
+import datetime
+
+import strawberry
+
+from resolvers import children as resolve_children
+from resolvers import records as resolve_records
+from resolvers.context import RequestContext
+from resolvers.views import ChildView
+from schema.enums import Category, Sex
+from schema.records import Record
+
+
+@strawberry.type(description="A child known to the partnership.")
+class Child:
+    hub_id: str = strawberry.field(description="Hub-issued identifier; every child has one.")
+    nhs_number: str | None = strawberry.field(description="The consistent identifier, once known.")
+    given_name: str
+    family_name: str
+    date_of_birth: datetime.date | None
+    sex: Sex
+
+    @strawberry.field(description="Records about the child that you may see.")
+    async def records(
+        self,
+        info: strawberry.Info[RequestContext, None],
+        root: strawberry.Parent[ChildView],
+        categories: list[Category] | None = None,
+    ) -> list[Record]:
+        views = await resolve_records.records_for_child(
+            info.context, child=root, categories=categories
+        )
+        return views  # type: ignore[return-value]  # RecordView has Record's fields
+
+
+async def child(
+    info: strawberry.Info[RequestContext, None],
+    nhs_number: str | None = None,
+    hub_id: str | None = None,
+) -> Child | None:
+    view = await resolve_children.get_child(info.context, nhs_number=nhs_number, hub_id=hub_id)
+    return view  # type: ignore[return-value]  # ChildView has Child's fields

@@ -1,0 +1,38 @@
+"""One OpenTelemetry span per GraphQL operation (not per field), with no personal data.
+
+Attributes: the operation's type and name and a SHA-256 of the query document, never the
+query text or the variables (which hold NHS numbers and names).
+"""
+
+import hashlib
+from collections.abc import Iterator
+
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
+from strawberry.extensions import SchemaExtension
+
+tracer = trace.get_tracer("safeguarding-hub.graphql")
+
+
+def document_hash(query: str | None) -> str:
+    return hashlib.sha256((query or "").encode()).hexdigest()
+
+
+class OperationSpan(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        with tracer.start_as_current_span(
+            "graphql.operation", record_exception=False, set_status_on_exception=False
+        ) as span:
+            span.set_attribute("graphql.document.hash", document_hash(context.query))
+            yield
+            span.set_attribute("graphql.operation.name", context.operation_name or "")
+            operation_type = getattr(context, "operation_type", None)
+            if operation_type is not None:
+                span.set_attribute("graphql.operation.type", operation_type.value)
+            result = context.result
+            errors = getattr(result, "errors", None) or []
+            codes = sorted({str((e.extensions or {}).get("code", "")) for e in errors})
+            if codes:
+                span.set_attribute("hub.error.codes", codes)
+                span.set_status(Status(StatusCode.ERROR))

@@ -1,0 +1,220 @@
+"""The ASGI application: authentication, request context, the unit of work, GraphQL over HTTP.
+
+A request flows one way: here (who is calling, one transaction) -> ``schema`` (thin fields)
+-> ``resolvers`` (load, authorize, shape) -> ``db``. Resolvers never commit; this module
+commits when the operation succeeded and rolls back when it did not.
+"""
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from strawberry.http.ides import get_graphql_ide_html
+
+from audit.trail import AuditTrail
+from auth import AuthError, TokenVerifier, load_issuers
+from auth.dev_issuer import ensure_keys
+from db import Agency, User, UserRole
+from db.engine import create_engine, session_factory
+from hub import telemetry
+from hub.settings import Settings
+from policies.principal import Principal
+from resolvers.context import RequestContext
+from schema import build_schema
+
+logger = logging.getLogger("hub.server")
+
+SessionFactory = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+class ORJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return ORJSONResponse(body, status_code=status, headers=headers)
+
+
+def make_verifier(settings: Settings) -> TokenVerifier:
+    issuers = load_issuers(settings.issuers_file) if settings.issuers_file else []
+    if settings.development:
+        issuers.append(ensure_keys(settings.dev_issuer_dir))
+    return TokenVerifier(issuers, audience=settings.audience)
+
+
+async def load_principal(session: AsyncSession, issuer: str, subject: str) -> Principal | None:
+    """The active user with this identity, their agency and roles: one round trip."""
+    rows = (
+        await session.execute(
+            select(
+                User.id,
+                User.display_name,
+                Agency.id,
+                Agency.kind,
+                Agency.code,
+                Agency.name,
+                UserRole.role,
+            )
+            .join(Agency, Agency.id == User.agency_id)
+            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.issuer == issuer,
+                User.subject == subject,
+                User.active.is_(True),
+                Agency.active.is_(True),
+            )
+        )
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return Principal(
+        user_id=first[0],
+        subject=subject,
+        display_name=first[1],
+        agency_id=first[2],
+        agency_kind=first[3],
+        agency_code=first[4],
+        agency_name=first[5],
+        roles=frozenset(row[6] for row in rows if row[6] is not None),
+    )
+
+
+def _parse_body(raw: bytes) -> tuple[str, dict[str, Any] | None, str | None] | Response:
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _error(400, "BAD_REQUEST", "the request body is not valid JSON")
+    if not isinstance(body, dict):
+        return _error(400, "BAD_REQUEST", "the request body must be a JSON object")
+    query, variables, operation = (
+        body.get("query"),
+        body.get("variables"),
+        body.get("operationName"),
+    )
+    if not isinstance(query, str) or not query:
+        return _error(400, "BAD_REQUEST", "query: a GraphQL document string is required")
+    if variables is not None and not isinstance(variables, dict):
+        return _error(400, "BAD_REQUEST", "variables: must be a JSON object")
+    if operation is not None and not isinstance(operation, str):
+        return _error(400, "BAD_REQUEST", "operationName: must be a string")
+    return query, variables, operation
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    sessions: SessionFactory | None = None,
+    verifier: TokenVerifier | None = None,
+) -> Starlette:
+    owns_engine = engine is None and sessions is None
+    if sessions is None:
+        engine = engine or create_engine(settings.database_url)
+        sessions = session_factory(engine)
+    verifier = verifier or make_verifier(settings)
+    schema: strawberry.Schema = build_schema(
+        introspection=settings.development,
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+    )
+    ide_html = get_graphql_ide_html() if settings.development else None
+
+    async def graphql(request: Request) -> Response:
+        if request.method == "GET":
+            if ide_html is not None and "text/html" in request.headers.get("accept", ""):
+                return HTMLResponse(ide_html)
+            return _error(
+                405, "METHOD_NOT_ALLOWED", "send GraphQL operations with POST", {"Allow": "POST"}
+            )
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return _error(
+                415, "UNSUPPORTED_MEDIA_TYPE", "the request body must be application/json"
+            )
+        authorization = request.headers.get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _error(
+                401, "TOKEN_MISSING", "a bearer token is required", {"WWW-Authenticate": "Bearer"}
+            )
+        try:
+            claims = verifier.verify(token.strip())
+        except AuthError as exc:
+            return _error(
+                401, exc.code, exc.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            )
+        declared = request.headers.get("content-length")
+        if declared is not None and (
+            not declared.isdigit() or int(declared) > settings.max_body_bytes
+        ):
+            return _error(413, "PAYLOAD_TOO_LARGE", "the request body is too large")
+        raw = await request.body()
+        if len(raw) > settings.max_body_bytes:
+            return _error(413, "PAYLOAD_TOO_LARGE", "the request body is too large")
+        parsed = _parse_body(raw)
+        if isinstance(parsed, Response):
+            return parsed
+        query, variables, operation = parsed
+        request_id = str(uuid.uuid4())
+        async with sessions() as session:
+            principal = await load_principal(session, claims.issuer, claims.subject)
+            if principal is None:
+                return _error(403, "USER_NOT_PROVISIONED", "your account is not enabled in the hub")
+            context = RequestContext(
+                session=session,
+                principal=principal,
+                audit=AuditTrail(request_id=request_id),
+                now=datetime.now(UTC),
+            )
+            result = await schema.execute(
+                query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=operation,
+            )
+            if result.errors:
+                await session.rollback()
+            else:
+                await session.commit()
+        payload: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            payload["errors"] = [error.formatted for error in result.errors]
+        return ORJSONResponse(payload, headers={"X-Request-ID": request_id})
+
+    async def healthz(_request: Request) -> Response:
+        return ORJSONResponse({"status": "ok"})
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if engine is not None:
+            telemetry.configure(engine)
+        yield
+        if owns_engine and engine is not None:
+            await engine.dispose()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def app() -> Starlette:
+    """Factory for ``uvicorn --factory server:app``."""
+    return create_app(Settings.from_env())
