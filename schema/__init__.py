@@ -1,5 +1,7 @@
 """The GraphQL schema: thin Strawberry types whose fields call ``resolvers``."""
 
+from collections.abc import Callable
+
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
@@ -45,17 +47,18 @@ def build_schema(
     max_aliases: int = 30,
     max_tokens: int = 2000,
 ) -> strawberry.Schema:
-    extensions: list[SchemaExtension | type[SchemaExtension]] = [
+    # Factories, so each request gets fresh extension instances (the caches are shared).
+    extensions: list[Callable[[], SchemaExtension]] = [
         OperationSpan,
-        MaxTokensLimiter(max_token_count=max_tokens),
-        ParserCache(maxsize=256),
-        QueryDepthLimiter(max_depth=max_depth),
-        MaxAliasesLimiter(max_alias_count=max_aliases),
-        ValidationCache(maxsize=256),
-        ErrorCodes(),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: ParserCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: ValidationCache(maxsize=256),
+        ErrorCodes,
     ]
     if not introspection:
-        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 

@@ -1,0 +1,1 @@
+"""Factories per domain: small async builders that insert valid rows with synthetic data."""
