@@ -1,0 +1,145 @@
+"""The ``hub`` command: serve, migrate, build the demo area, mint development tokens."""
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from hub.settings import Settings
+
+SCHEMA_FILE = Path("schema.graphql")
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "server:app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        access_log=False,  # request lines carry no personal data, but keep logs minimal
+        proxy_headers=False,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from db.migrate import downgrade, upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if args.downgrade:
+        downgrade(settings.database_url, args.downgrade)
+    else:
+        upgrade(settings.database_url, args.revision)
+    print(f"database at revision {args.downgrade or args.revision}")
+    return 0
+
+
+def _print_users(users: "list[object]") -> None:
+    print("\nDemo users (one per role); get a token with the command beside each:")
+    for user in users:
+        role, subject, agency = (getattr(user, k) for k in ("role", "subject", "agency_name"))
+        print(f"  {role!s:32} {agency[:38]:38}  hub token {subject}")
+
+
+async def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from db.engine import create_engine, session_factory
+    from demo import build_demo_area, demo_exists, list_demo_users
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            exists = await demo_exists(session)
+        if exists and args.if_absent:
+            print("demo area already built")
+        elif exists:
+            print("a demo area is already in this database; use a fresh database", file=sys.stderr)
+            return 1
+        else:
+            summary = await build_demo_area(engine, children=args.children, seed=args.seed)
+            print(
+                f"built demo area: {summary.children} children, {summary.agencies} agencies "
+                f"({summary.schools} schools), {summary.relationships} relationships, "
+                f"{summary.records} records"
+            )
+        async with session_factory(engine)() as session:
+            _print_users(list(await list_demo_users(session)))
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from auth.dev_issuer import mint
+
+    print(
+        mint(
+            settings.dev_issuer_dir,
+            subject=args.subject,
+            audience=settings.audience,
+            lifetime_seconds=args.lifetime,
+        )
+    )
+    return 0
+
+
+def _export_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from schema import schema
+
+    text = schema.as_str() + "\n"
+    if args.check:
+        if not SCHEMA_FILE.exists() or SCHEMA_FILE.read_text() != text:
+            print("schema.graphql is out of date: run `make schema`", file=sys.stderr)
+            return 1
+        return 0
+    SCHEMA_FILE.write_text(text)
+    print(f"wrote {SCHEMA_FILE}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="hub", description="Safeguarding Partnership Hub")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve GraphQL on /graphql")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--revision", default="head")
+    migrate.add_argument("--downgrade", metavar="REVISION", help="downgrade to REVISION")
+    migrate.set_defaults(handler=_migrate)
+
+    demo = commands.add_parser("demo", help="build the synthetic demo area and list demo users")
+    demo.add_argument("--children", type=int, default=3000)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--if-absent", action="store_true", help="do nothing if already built")
+    demo.set_defaults(handler=_demo, is_async=True)
+
+    token = commands.add_parser("token", help="mint a development token for a user's subject")
+    token.add_argument("subject")
+    token.add_argument("--lifetime", type=int, default=8 * 3600, help="seconds")
+    token.set_defaults(handler=_token)
+
+    export = commands.add_parser("export-schema", help="write schema.graphql")
+    export.add_argument("--check", action="store_true", help="fail if schema.graphql drifted")
+    export.set_defaults(handler=_export_schema)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings.from_env()
+    if getattr(args, "is_async", False):
+        return asyncio.run(args.handler(args, settings))
+    result: int = args.handler(args, settings)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
