@@ -136,9 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = Settings.from_env()
     if getattr(args, "is_async", False):
-        return asyncio.run(args.handler(args, settings))
-    result: int = args.handler(args, settings)
-    return result
+        return int(asyncio.run(args.handler(args, settings)))
+    return int(args.handler(args, settings))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ class InvalidIdentifier(ValueError):
 
 def _reason(exc: ValidationError) -> str:
     # stdnum's messages describe the failure ("checksum is invalid"), never the number.
-    return str(exc.message).rstrip(".").lower() if exc.message else "invalid"
+    return str(exc).rstrip(".").lower() or "invalid"
 
 
 def validate_nhs_number(value: str, *, field: str = "nhsNumber") -> str:

@@ -1,6 +1,7 @@
 """Finding a child by the consistent identifier (NHS number) or the hub id."""
 
 from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from db import Child, ChildRelationship
 from identifiers import InvalidIdentifier, validate_hub_id, validate_nhs_number
@@ -23,7 +24,9 @@ _CHILD_COLUMNS = (
 )
 
 
-def relationship_exists(ctx: RequestContext, child_id: ColumnElement[int]) -> ColumnElement[bool]:
+def relationship_exists(
+    ctx: RequestContext, child_id: InstrumentedAttribute[int]
+) -> ColumnElement[bool]:
     """SQL: the caller's agency has a relationship with the child in force today."""
     today = ctx.today
     return exists().where(

@@ -12,6 +12,15 @@ from schema.enums import Category, Sex
 from schema.records import Record
 
 
+async def _records(
+    info: strawberry.Info[RequestContext, None],
+    root: strawberry.Parent[ChildView],
+    categories: list[Category] | None = None,
+) -> list[Record]:
+    views = await resolve_records.records_for_child(info.context, child=root, categories=categories)
+    return views  # type: ignore[return-value]  # RecordView has Record's fields
+
+
 @strawberry.type(description="A child known to the partnership.")
 class Child:
     hub_id: str = strawberry.field(description="Hub-issued identifier; every child has one.")
@@ -20,18 +29,9 @@ class Child:
     family_name: str
     date_of_birth: datetime.date | None
     sex: Sex
-
-    @strawberry.field(description="Records about the child that you may see.")
-    async def records(
-        self,
-        info: strawberry.Info[RequestContext, None],
-        root: strawberry.Parent[ChildView],
-        categories: list[Category] | None = None,
-    ) -> list[Record]:
-        views = await resolve_records.records_for_child(
-            info.context, child=root, categories=categories
-        )
-        return views  # type: ignore[return-value]  # RecordView has Record's fields
+    records: list[Record] = strawberry.field(
+        resolver=_records, description="Records about the child that you may see."
+    )
 
 
 async def child(

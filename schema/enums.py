@@ -1,17 +1,21 @@
-"""The vocabulary as GraphQL enums: names in CONSTANT_CASE, values the dotted StrEnum values."""
+"""The vocabulary as GraphQL enums: names in CONSTANT_CASE, values the dotted StrEnum values.
+
+``strawberry.enum`` registers the vocabulary's own classes, so the schema, the resolvers and
+the policy all speak the same enum members.
+"""
 
 import strawberry
 
-from vocab.agencies import AgencyKind as _AgencyKind
-from vocab.categories import Category as _Category
-from vocab.lawful_bases import LawfulBasis as _LawfulBasis
-from vocab.roles import Role as _Role
-from vocab.sex import Sex as _Sex
+from vocab.agencies import AgencyKind
+from vocab.categories import Category
+from vocab.lawful_bases import LawfulBasis
+from vocab.roles import Role
+from vocab.sex import Sex
 
-AgencyKind = strawberry.enum(_AgencyKind, name="AgencyKind", description="Kind of partner agency.")
-Category = strawberry.enum(_Category, name="Category", description="Record category (DESIGN §5).")
-LawfulBasis = strawberry.enum(
-    _LawfulBasis, name="LawfulBasis", description="Lawful basis for holding or sharing a record."
-)
-Role = strawberry.enum(_Role, name="Role", description="A role held within one's own agency.")
-Sex = strawberry.enum(_Sex, name="Sex")
+strawberry.enum(AgencyKind, description="Kind of partner agency.")
+strawberry.enum(Category, description="Record category (DESIGN §5).")
+strawberry.enum(LawfulBasis, description="Lawful basis for holding or sharing a record.")
+strawberry.enum(Role, description="A role held within one's own agency.")
+strawberry.enum(Sex)
+
+__all__ = ["AgencyKind", "Category", "LawfulBasis", "Role", "Sex"]

@@ -8,9 +8,10 @@ suite once per database.
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,7 +28,7 @@ AUDIENCE = "urn:safeguarding-hub:test"
 PG_ADMIN_DATABASE = "test"
 
 #: ``await graphql(subject, query, variables)`` posts an operation signed in as ``subject``.
-GraphQLCall = Callable[[str, str, dict[str, object] | None], Awaitable[httpx.Response]]
+GraphQLCall = Callable[[str, str, Mapping[str, Any] | None], Awaitable[httpx.Response]]
 
 
 def _base_url() -> str:
@@ -152,7 +153,7 @@ def graphql(client: httpx.AsyncClient, token: Callable[[str], str]) -> GraphQLCa
     """POST a GraphQL operation as ``subject``: ``await graphql(subject, query, variables)``."""
 
     async def call(
-        subject: str, query: str, variables: dict[str, object] | None = None
+        subject: str, query: str, variables: Mapping[str, Any] | None = None
     ) -> httpx.Response:
         return await client.post(
             "/graphql",
