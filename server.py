@@ -32,6 +32,7 @@ from hub.settings import Settings
 from policies.principal import Principal
 from resolvers.context import RequestContext
 from schema import build_schema
+from schema.errors import present
 
 logger = logging.getLogger("hub.server")
 
@@ -152,7 +153,7 @@ def create_app(
                 401, "TOKEN_MISSING", "a bearer token is required", {"WWW-Authenticate": "Bearer"}
             )
         try:
-            claims = verifier.verify(token.strip())
+            claims = await verifier.averify(token.strip())
         except AuthError as exc:
             return _error(
                 401, exc.code, exc.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -192,7 +193,7 @@ def create_app(
                 await session.commit()
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
-            payload["errors"] = [error.formatted for error in result.errors]
+            payload["errors"] = present(result.errors, query=query, variables=variables)
         return ORJSONResponse(payload, headers={"X-Request-ID": request_id})
 
     async def healthz(_request: Request) -> Response:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import httpx
 import jwt
-from jwt import PyJWKSet
+from jwt import PyJWK
 
 ALGORITHMS = ("EdDSA", "ES256", "ES384", "RS256", "RS384", "RS512", "PS256")
 LEEWAY_SECONDS = 30
@@ -67,45 +68,93 @@ def load_issuers(path: Path) -> list[IssuerConfig]:
 
 
 class _KeyCache:
-    def __init__(self, config: IssuerConfig, fetch: Callable[[str], dict[str, Any]]) -> None:
+    """One issuer's signing keys, by key id. Refreshes are rate-limited whether they succeed
+    or fail, so a provider that is down, or tokens naming made-up key ids, cannot make the
+    hub fetch on every request."""
+
+    def __init__(self, config: IssuerConfig, fetch: Callable[[str], Any]) -> None:
         self.config = config
         self._fetch = fetch
-        self._keys: dict[str, Any] = {}
-        self._loaded_at = float("-inf")
+        self._jwks: dict[str, dict[str, Any]] = {}
+        self._keys: dict[tuple[str, str], PyJWK] = {}
+        self._attempted_at = float("-inf")
 
-    def _load(self) -> None:
-        if self.config.jwks_file is not None:
-            document = json.loads(self.config.jwks_file.read_text())
-        else:
-            assert self.config.jwks_url is not None
-            document = self._fetch(self.config.jwks_url)
-        keyset = PyJWKSet.from_dict(document)
-        self._keys = {key.key_id: key for key in keyset.keys if key.key_id}
-        self._loaded_at = time.monotonic()
+    def needs_refresh(self, kid: str) -> bool:
+        age = time.monotonic() - self._attempted_at
+        return age > REFRESH_AFTER_SECONDS or (
+            kid not in self._jwks and age > MIN_REFRESH_INTERVAL_SECONDS
+        )
 
-    def key(self, kid: str) -> Any:
-        age = time.monotonic() - self._loaded_at
-        if age > REFRESH_AFTER_SECONDS or (
-            kid not in self._keys and age > MIN_REFRESH_INTERVAL_SECONDS
-        ):
-            try:
-                self._load()
-            except (OSError, ValueError, httpx.HTTPError, jwt.PyJWTError):
-                if not self._keys:
-                    raise AuthError(
-                        "ISSUER_UNAVAILABLE", "the identity provider's keys could not be loaded"
-                    ) from None
-        found = self._keys.get(kid)
-        if found is None:
+    def refresh(self) -> None:
+        self._attempted_at = time.monotonic()
+        try:
+            if self.config.jwks_file is not None:
+                document = json.loads(self.config.jwks_file.read_text())
+            else:
+                assert self.config.jwks_url is not None
+                document = self._fetch(self.config.jwks_url)
+            jwks = _parse_jwks(document)
+        except (OSError, ValueError, httpx.HTTPError):
+            if not self._jwks:
+                raise AuthError(
+                    "ISSUER_UNAVAILABLE", "the identity provider's keys could not be loaded"
+                ) from None
+            return  # keep serving the keys we have
+        self._jwks = jwks
+        self._keys = {}
+
+    def key(self, kid: str, algorithm: str) -> PyJWK:
+        if self.needs_refresh(kid):
+            self.refresh()
+        cached = self._keys.get((kid, algorithm))
+        if cached is not None:
+            return cached
+        jwk = self._jwks.get(kid)
+        if jwk is None:
             raise AuthError("TOKEN_UNKNOWN_KEY", "the token was signed with an unknown key")
-        return found
+        if jwk.get("alg", algorithm) != algorithm:
+            raise AuthError("TOKEN_ALGORITHM_REFUSED", "the token's algorithm does not fit its key")
+        try:
+            # Bind the key to the token's algorithm: a JWK without "alg" would otherwise be
+            # assumed RS256 and refuse valid RS384/RS512/PS256 tokens.
+            key = PyJWK(jwk, algorithm=algorithm)
+        except jwt.PyJWTError:
+            raise AuthError(
+                "TOKEN_ALGORITHM_REFUSED", "the token's algorithm does not fit its key"
+            ) from None
+        self._keys[(kid, algorithm)] = key
+        return key
 
 
-def _fetch_jwks(url: str) -> dict[str, Any]:
+def _parse_jwks(document: Any) -> dict[str, dict[str, Any]]:
+    """The signing keys of a JWKS document by key id; ValueError if it is not one."""
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise ValueError("not a JSON Web Key Set")
+    usable = {
+        key["kid"]: key
+        for key in document["keys"]
+        if isinstance(key, dict)
+        and isinstance(key.get("kid"), str)
+        and key.get("use", "sig") == "sig"
+        and _is_key(key)
+    }
+    if not usable:
+        raise ValueError("no usable signing keys")
+    return usable
+
+
+def _is_key(jwk: dict[str, Any]) -> bool:
+    try:
+        PyJWK(jwk)
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+        return False
+    return True
+
+
+def _fetch_jwks(url: str) -> Any:
     response = httpx.get(url, timeout=5.0, follow_redirects=False)
     response.raise_for_status()
-    document: dict[str, Any] = response.json()
-    return document
+    return response.json()
 
 
 class TokenVerifier:
@@ -113,7 +162,7 @@ class TokenVerifier:
         self,
         issuers: list[IssuerConfig],
         audience: str,
-        fetch: Callable[[str], dict[str, Any]] = _fetch_jwks,
+        fetch: Callable[[str], Any] = _fetch_jwks,
     ) -> None:
         self.audience = audience
         self._caches = {config.issuer: _KeyCache(config, fetch) for config in issuers}
@@ -122,7 +171,7 @@ class TokenVerifier:
     def issuers(self) -> list[str]:
         return list(self._caches)
 
-    def verify(self, token: str) -> Claims:
+    def _header(self, token: str) -> tuple[_KeyCache, str, str]:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -140,7 +189,22 @@ class TokenVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str):
             raise AuthError("TOKEN_UNKNOWN_KEY", "the token names no key id")
-        key = cache.key(kid)
+        return cache, kid, algorithm
+
+    def verify(self, token: str) -> Claims:
+        """Verify ``token``; a key refresh, when due, happens inline."""
+        cache, kid, algorithm = self._header(token)
+        return self._decode(token, cache, cache.key(kid, algorithm), algorithm)
+
+    async def averify(self, token: str) -> Claims:
+        """Verify ``token`` without blocking the event loop: a key refresh, when due, runs
+        in a worker thread."""
+        cache, kid, algorithm = self._header(token)
+        if cache.needs_refresh(kid):
+            await anyio.to_thread.run_sync(cache.refresh)
+        return self._decode(token, cache, cache.key(kid, algorithm), algorithm)
+
+    def _decode(self, token: str, cache: _KeyCache, key: PyJWK, algorithm: str) -> Claims:
         try:
             claims = jwt.decode(
                 token,

@@ -16,12 +16,14 @@ from identifiers.children import InvalidIdentifier
 from vocab.agencies import AgencyKind
 
 _PATTERNS: dict[AgencyKind, re.Pattern[str]] = {
-    AgencyKind.COUNCIL: re.compile(r"(E0[689]|E10|W06)\d{6}"),
-    AgencyKind.DISTRICT: re.compile(r"E07\d{6}"),
-    AgencyKind.POLICE: re.compile(r"(E23|W15)\d{6}"),
+    # [0-9], not \d: \d also matches other scripts' digits (Arabic-Indic, full-width).
+    AgencyKind.COUNCIL: re.compile(r"(E0[689]|E10|W06)[0-9]{6}"),
+    AgencyKind.DISTRICT: re.compile(r"E07[0-9]{6}"),
+    AgencyKind.POLICE: re.compile(r"(E23|W15)[0-9]{6}"),
     AgencyKind.HEALTH: re.compile(r"[A-Z0-9]{3,6}"),
-    AgencyKind.SCHOOL: re.compile(r"[1-9]\d{5}"),
+    AgencyKind.SCHOOL: re.compile(r"[1-9][0-9]{5}"),
 }
+_THREE_DIGITS = re.compile(r"[0-9]{3}")
 
 
 def validate_agency_code(kind: AgencyKind, value: str, *, field: str = "code") -> str:
@@ -35,7 +37,7 @@ def validate_agency_code(kind: AgencyKind, value: str, *, field: str = "code") -
 def validate_la_number(value: str, *, field: str = "laNumber") -> str:
     """A DfE local authority number, checked against the list python-stdnum keeps for UPNs."""
     compact = value.strip()
-    if not (compact.isdigit() and len(compact) == 3 and upn.is_valid(_probe_upn(compact))):
+    if not (_THREE_DIGITS.fullmatch(compact) and upn.is_valid(_probe_upn(compact))):
         raise InvalidIdentifier("INVALID_LA_NUMBER", field, "is not a DfE LA number")
     return compact
 

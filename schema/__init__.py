@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -13,9 +14,10 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
 from schema import children, records, users
-from schema.errors import ErrorCodes
+from schema.errors import log_unexpected
 from schema.telemetry import OperationSpan
 
 
@@ -40,6 +42,16 @@ class Mutation:
     )
 
 
+class HubSchema(strawberry.Schema):
+    """Strawberry's schema, minus its default error logging (which writes messages, and so
+    the values graphql-core echoes, to the log)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_unexpected(errors)
+
+
 def build_schema(
     *,
     introspection: bool = False,
@@ -55,11 +67,10 @@ def build_schema(
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
         lambda: ValidationCache(maxsize=256),
-        ErrorCodes,
     ]
     if not introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return HubSchema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 #: The schema as exported to ``schema.graphql`` (introspection does not change the SDL).

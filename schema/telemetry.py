@@ -5,11 +5,14 @@ query text or the variables (which hold NHS numbers and names).
 """
 
 import hashlib
+from contextlib import suppress
 from collections.abc import Iterator
 
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 from strawberry.extensions import SchemaExtension
+
+from schema.errors import classify
 
 tracer = trace.get_tracer("safeguarding-hub.graphql")
 
@@ -27,12 +30,10 @@ class OperationSpan(SchemaExtension):
             span.set_attribute("graphql.document.hash", document_hash(context.query))
             yield
             span.set_attribute("graphql.operation.name", context.operation_name or "")
-            operation_type = getattr(context, "operation_type", None)
-            if operation_type is not None:
-                span.set_attribute("graphql.operation.type", operation_type.value)
-            result = context.result
-            errors = getattr(result, "errors", None) or []
-            codes = sorted({str((e.extensions or {}).get("code", "")) for e in errors})
+            with suppress(RuntimeError):  # raised when the document did not parse
+                span.set_attribute("graphql.operation.type", context.operation_type.value)
+            errors = getattr(context.result, "errors", None) or []
+            codes = sorted({classify(error) for error in errors})
             if codes:
                 span.set_attribute("hub.error.codes", codes)
                 span.set_status(Status(StatusCode.ERROR))

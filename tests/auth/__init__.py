@@ -1,0 +1,1 @@
+"""Sign-in: bearer token verification and the development issuer."""

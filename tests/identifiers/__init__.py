@@ -1,0 +1,1 @@
+"""Identifier validation: NHS numbers, UPNs, hub ids, agency codes and LA numbers."""
