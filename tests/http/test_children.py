@@ -148,3 +148,52 @@ async def test_bad_identifier_is_refused_without_echo(
     assert error["extensions"]["code"] == code
     for value in variables.values():
         assert str(value) not in error["message"]
+
+
+async def test_lookup_follows_a_merged_hub_record_to_the_survivor(
+    session: AsyncSession, graphql: GraphQLCall
+) -> None:
+    # given a child first known only by a hub id, later reconciled with an NHS record
+    council = await make_agency(session)
+    worker = await make_user(session, council, (Role.SOCIAL_WORKER,))
+    survivor = await make_child(session)
+    duplicate = await make_child(session, nhs_number=None)
+    duplicate.merged_into_id = survivor.id
+    await session.flush()
+    await relate(session, survivor, council)
+
+    # when someone looks the child up by the old hub id
+    response = await graphql(worker.subject, CHILD_QUERY, {"hub": duplicate.hub_id})
+
+    # then they reach the surviving record
+    assert response.json()["data"]["child"]["hubId"] == survivor.hub_id
+    assert response.json()["data"]["child"]["nhsNumber"] == survivor.nhs_number
+
+
+async def test_child_query_records_a_decision_per_category(
+    session: AsyncSession, graphql: GraphQLCall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import audit.trail
+
+    trails: list[audit.trail.AuditTrail] = []
+    original = audit.trail.AuditTrail.__init__
+
+    def spy(self: audit.trail.AuditTrail, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        trails.append(self)
+
+    monkeypatch.setattr(audit.trail.AuditTrail, "__init__", spy)
+    council = await make_agency(session)
+    worker = await make_user(session, council, (Role.SOCIAL_WORKER,))
+    child = await make_child(session)
+    await relate(session, child, council)
+    await make_record(session, child, council)
+
+    await graphql(worker.subject, CHILD_QUERY, {"nhs": child.nhs_number})
+
+    (trail,) = trails
+    assert [(d.category, d.allowed) for d in trail.decisions] == [
+        (Category.IDENTITY, True),
+        (Category.COUNCIL_CHILD_PROTECTION_PLAN, True),
+    ]
+    assert trail.children == {child.id}
