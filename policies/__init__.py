@@ -6,7 +6,7 @@ recording. Until the Casbin policy lands (issue 3), the rule is the safe floor: 
 sees and changes only its own records, about children it has a relationship with.
 """
 
-from policies.decision import Decision, Denied, authorize
+from policies.decision import Decision, authorize
 from policies.principal import Principal
 
-__all__ = ["Decision", "Denied", "Principal", "authorize"]
+__all__ = ["Decision", "Principal", "authorize"]

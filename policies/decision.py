@@ -24,15 +24,6 @@ class Decision:
     reason: Reason
 
 
-class Denied(Exception):
-    """A refusal as a value with a machine-readable reason (like Warehouse's WarehouseDenied)."""
-
-    def __init__(self, decision: Decision, code: str = "FORBIDDEN") -> None:
-        super().__init__(f"{decision.action} refused: {decision.reason}")
-        self.decision = decision
-        self.code = code
-
-
 class DecisionSink(Protocol):
     """Where decisions go: the request's audit trail."""
 
