@@ -27,7 +27,7 @@ from auth import AuthError, TokenVerifier, load_issuers
 from auth.dev_issuer import ensure_keys
 from db import Agency, User, UserRole
 from db.engine import create_engine, session_factory
-from hub import telemetry
+from hub import logs, telemetry
 from hub.settings import Settings
 from policies.principal import Principal
 from resolvers.context import RequestContext
@@ -218,4 +218,5 @@ def create_app(
 
 def app() -> Starlette:
     """Factory for ``uvicorn --factory server:app``."""
+    logs.configure()
     return create_app(Settings.from_env())

@@ -4,8 +4,13 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from hub import logs
 from hub.settings import Settings
+
+if TYPE_CHECKING:
+    from demo import DemoUser
 
 SCHEMA_FILE = Path("schema.graphql")
 
@@ -38,11 +43,10 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_users(users: "list[object]") -> None:
+def _print_users(users: "list[DemoUser]") -> None:
     print("\nDemo users (one per role); get a token with the command beside each:")
     for user in users:
-        role, subject, agency = (getattr(user, k) for k in ("role", "subject", "agency_name"))
-        print(f"  {role!s:32} {agency[:38]:38}  hub token {subject}")
+        print(f"  {user.role!s:32} {user.agency_name[:38]:38}  hub token {user.subject}")
 
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -66,7 +70,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
                 f"{summary.records} records"
             )
         async with session_factory(engine)() as session:
-            _print_users(list(await list_demo_users(session)))
+            _print_users(await list_demo_users(session))
     finally:
         await engine.dispose()
     return 0
@@ -134,6 +138,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    logs.configure()
     settings = Settings.from_env()
     if getattr(args, "is_async", False):
         return int(asyncio.run(args.handler(args, settings)))

@@ -5,8 +5,8 @@ query text or the variables (which hold NHS numbers and names).
 """
 
 import hashlib
-from contextlib import suppress
 from collections.abc import Iterator
+from contextlib import suppress
 
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode

@@ -56,3 +56,13 @@ def test_export_schema_check_detects_drift(
     (tmp_path / "schema.graphql").write_text("type Query { stale: Int }\n")
     assert cli.main(["export-schema", "--check"]) == 1
     assert "out of date" in capsys.readouterr().err
+
+
+def test_database_drivers_never_log_below_warning() -> None:
+    import logging
+
+    from hub import logs
+
+    logs.configure()
+    for name in ("aiosqlite", "asyncpg", "sqlalchemy.engine"):
+        assert not logging.getLogger(name).isEnabledFor(logging.INFO)
