@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -56,29 +56,31 @@ def make_verifier(settings: Settings) -> TokenVerifier:
     return TokenVerifier(issuers, audience=settings.audience)
 
 
+_PRINCIPAL = (
+    select(
+        User.id,
+        User.display_name,
+        Agency.id,
+        Agency.kind,
+        Agency.code,
+        Agency.name,
+        UserRole.role,
+    )
+    .join(Agency, Agency.id == User.agency_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(
+        User.issuer == bindparam("issuer"),
+        User.subject == bindparam("subject"),
+        User.active.is_(True),
+        Agency.active.is_(True),
+    )
+)
+
+
 async def load_principal(session: AsyncSession, issuer: str, subject: str) -> Principal | None:
     """The active user with this identity, their agency and roles: one round trip."""
-    rows = (
-        await session.execute(
-            select(
-                User.id,
-                User.display_name,
-                Agency.id,
-                Agency.kind,
-                Agency.code,
-                Agency.name,
-                UserRole.role,
-            )
-            .join(Agency, Agency.id == User.agency_id)
-            .outerjoin(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.issuer == issuer,
-                User.subject == subject,
-                User.active.is_(True),
-                Agency.active.is_(True),
-            )
-        )
-    ).all()
+    connection = await session.connection()
+    rows = (await connection.execute(_PRINCIPAL, {"issuer": issuer, "subject": subject})).all()
     if not rows:
         return None
     first = rows[0]

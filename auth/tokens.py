@@ -22,6 +22,11 @@ ALGORITHMS = ("EdDSA", "ES256", "ES384", "RS256", "RS384", "RS512", "PS256")
 LEEWAY_SECONDS = 30
 REFRESH_AFTER_SECONDS = 600.0
 MIN_REFRESH_INTERVAL_SECONDS = 30.0
+#: A verified token is remembered this long (never past its expiry), so a client's repeated
+#: requests skip signature checks; a key withdrawn from a provider's JWKS stops working
+#: within this time.
+VERIFIED_TTL_SECONDS = 60.0
+VERIFIED_MAX_ENTRIES = 4096
 
 
 class AuthError(Exception):
@@ -166,6 +171,7 @@ class TokenVerifier:
     ) -> None:
         self.audience = audience
         self._caches = {config.issuer: _KeyCache(config, fetch) for config in issuers}
+        self._verified: dict[str, tuple[Claims, float]] = {}
 
     @property
     def issuers(self) -> list[str]:
@@ -191,18 +197,40 @@ class TokenVerifier:
             raise AuthError("TOKEN_UNKNOWN_KEY", "the token names no key id")
         return cache, kid, algorithm
 
+    def _remembered(self, token: str) -> Claims | None:
+        entry = self._verified.get(token)
+        if entry is None:
+            return None
+        claims, until = entry
+        if time.time() < until:
+            return claims
+        del self._verified[token]
+        return None
+
+    def _remember(self, token: str, claims: Claims) -> Claims:
+        if len(self._verified) >= VERIFIED_MAX_ENTRIES:
+            self._verified.pop(next(iter(self._verified)))
+        self._verified[token] = (claims, min(claims.expires_at, time.time() + VERIFIED_TTL_SECONDS))
+        return claims
+
     def verify(self, token: str) -> Claims:
         """Verify ``token``; a key refresh, when due, happens inline."""
+        if (claims := self._remembered(token)) is not None:
+            return claims
         cache, kid, algorithm = self._header(token)
-        return self._decode(token, cache, cache.key(kid, algorithm), algorithm)
+        key = cache.key(kid, algorithm)
+        return self._remember(token, self._decode(token, cache, key, algorithm))
 
     async def averify(self, token: str) -> Claims:
         """Verify ``token`` without blocking the event loop: a key refresh, when due, runs
         in a worker thread."""
+        if (claims := self._remembered(token)) is not None:
+            return claims
         cache, kid, algorithm = self._header(token)
         if cache.needs_refresh(kid):
             await anyio.to_thread.run_sync(cache.refresh)
-        return self._decode(token, cache, cache.key(kid, algorithm), algorithm)
+        key = cache.key(kid, algorithm)
+        return self._remember(token, self._decode(token, cache, key, algorithm))
 
     def _decode(self, token: str, cache: _KeyCache, key: PyJWK, algorithm: str) -> Claims:
         try:

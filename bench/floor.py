@@ -58,7 +58,8 @@ def app() -> Starlette:
             await state["pg"].close()
 
     async def child_view(request: Request) -> Response:
-        nhs_number = orjson.loads(await request.body())["variables"]["nhs"]
+        variables = orjson.loads(await request.body()).get("variables") or {}
+        nhs_number = variables.get("nhs")
         if "sqlite" in state:
             conn: aiosqlite.Connection = state["sqlite"]
             async with conn.execute(CHILD.format(p1="?"), (nhs_number,)) as cursor:

@@ -1,18 +1,18 @@
 """Finding a child by the consistent identifier (NHS number) or the hub id."""
 
-from sqlalchemy import ColumnElement, exists, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import bindparam, select
 
-from db import Child, ChildRelationship
+from db import Child
 from identifiers import InvalidIdentifier, validate_hub_id, validate_nhs_number
 from policies import authorize
 from resolvers.context import RequestContext
 from resolvers.errors import HubError
+from resolvers.sql import fetch, relationship_in_force, relationship_params
 from resolvers.views import ChildView
 from vocab.actions import Action
 from vocab.categories import Category
 
-_CHILD_COLUMNS = (
+_SELECT_CHILD = select(
     Child.id,
     Child.hub_id,
     Child.nhs_number,
@@ -20,21 +20,13 @@ _CHILD_COLUMNS = (
     Child.family_name,
     Child.date_of_birth,
     Child.sex,
+    relationship_in_force(Child.id).label("related"),
     Child.merged_into_id,
 )
-
-
-def relationship_exists(
-    ctx: RequestContext, child_id: InstrumentedAttribute[int]
-) -> ColumnElement[bool]:
-    """SQL: the caller's agency has a relationship with the child in force today."""
-    today = ctx.today
-    return exists().where(
-        ChildRelationship.child_id == child_id,
-        ChildRelationship.agency_id == ctx.principal.agency_id,
-        ChildRelationship.valid_from <= today,
-        or_(ChildRelationship.valid_to.is_(None), ChildRelationship.valid_to >= today),
-    )
+_BY_NHS_NUMBER = _SELECT_CHILD.where(Child.nhs_number == bindparam("value"))
+_BY_HUB_ID = _SELECT_CHILD.where(Child.hub_id == bindparam("value"))
+_BY_ID = _SELECT_CHILD.where(Child.id == bindparam("value"))
+MAX_MERGE_HOPS = 4
 
 
 async def find_child(
@@ -48,25 +40,22 @@ async def find_child(
         raise HubError("INVALID_INPUT", "give exactly one of nhsNumber or hubId", field="child")
     try:
         if nhs_number is not None:
-            condition = Child.nhs_number == validate_nhs_number(nhs_number)
+            statement, value = _BY_NHS_NUMBER, validate_nhs_number(nhs_number)
         else:
             assert hub_id is not None
-            condition = Child.hub_id == validate_hub_id(hub_id)
+            statement, value = _BY_HUB_ID, validate_hub_id(hub_id)
     except InvalidIdentifier as exc:
         raise HubError(exc.code, str(exc), field=exc.field) from None
 
-    for _ in range(4):  # a merge chain is short; bound it so a cycle cannot hang a request
-        row = (
-            await ctx.session.execute(
-                select(*_CHILD_COLUMNS, relationship_exists(ctx, Child.id)).where(condition)
-            )
-        ).one_or_none()
-        if row is None:
+    params = relationship_params(ctx)
+    for _ in range(MAX_MERGE_HOPS):  # a merge chain is short; a cycle must not hang a request
+        rows = await fetch(ctx, statement, value=value, **params)
+        if not rows:
             return None
+        row = rows[0]
         if row.merged_into_id is None:
-            view = ChildView(*row[:7])
-            return view, bool(row[8])
-        condition = Child.id == row.merged_into_id
+            return ChildView(*row[:7]), bool(row.related)
+        statement, value = _BY_ID, row.merged_into_id
     raise HubError("CHILD_MERGE_CYCLE", "the child's identity record needs reconciliation")
 
 

@@ -5,14 +5,15 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 
 from db import Agency, Record, RecordVersion
 from db.payloads import PayloadError, validate_payload
 from policies import authorize
-from resolvers.children import find_child, relationship_exists
+from resolvers.children import find_child
 from resolvers.context import RequestContext
 from resolvers.errors import HubError
+from resolvers.sql import execute, fetch, relationship_in_force, relationship_params
 from resolvers.views import AgencyView, ChildView, RecordView
 from vocab.actions import Action
 from vocab.categories import Category
@@ -20,20 +21,62 @@ from vocab.lawful_bases import LawfulBasis
 
 MAX_CATEGORIES = len(Category)
 
-_RECORD_COLUMNS = (
-    Record.id,
-    Record.child_id,
-    Agency.code,
-    Agency.name,
-    Agency.kind,
-    Record.category,
-    Record.lawful_basis,
-    Record.valid_from,
-    Record.valid_to,
-    Record.payload,
-    Record.version,
-    Record.created_at,
-    Record.updated_at,
+_SELECT_RECORDS = (
+    select(
+        Record.id,
+        Record.child_id,
+        Agency.code,
+        Agency.name,
+        Agency.kind,
+        Record.category,
+        Record.lawful_basis,
+        Record.valid_from,
+        Record.valid_to,
+        Record.payload,
+        Record.version,
+        Record.created_at,
+        Record.updated_at,
+    )
+    .join(Agency, Agency.id == Record.agency_id)
+    .order_by(Record.category, Record.valid_from.desc(), Record.id)
+)
+_OWN_FOR_CHILD = _SELECT_RECORDS.where(
+    Record.child_id == bindparam("child_id"), Record.agency_id == bindparam("agency_id")
+)
+_OWN_FOR_CHILD_IN = _OWN_FOR_CHILD.where(
+    Record.category.in_(bindparam("categories", expanding=True))
+)
+_BY_ID = _SELECT_RECORDS.where(Record.id == bindparam("record_id"))
+_FOR_AMEND = (
+    select(
+        Record.child_id,
+        Record.agency_id,
+        Record.category,
+        Record.lawful_basis,
+        Record.valid_from,
+        Record.valid_to,
+        Record.payload,
+        Record.version,
+        Record.updated_at,
+        Record.updated_by,
+        relationship_in_force(Record.child_id).label("related"),
+    )
+    .where(Record.id == bindparam("record_id"))
+    .with_for_update(of=Record)  # PostgreSQL: serialise amendments; SQLite ignores it
+)
+_INSERT_RECORD = insert(Record)
+_INSERT_VERSION = insert(RecordVersion)
+_UPDATE_RECORD = (
+    update(Record)
+    .where(Record.id == bindparam("record_id"), Record.version == bindparam("expected"))
+    .values(
+        lawful_basis=bindparam("lawful_basis"),
+        valid_to=bindparam("valid_to"),
+        payload=bindparam("payload"),
+        version=bindparam("version"),
+        updated_at=bindparam("updated_at"),
+        updated_by=bindparam("updated_by"),
+    )
 )
 
 
@@ -63,15 +106,11 @@ async def records_for_child(
     """
     if categories is not None and len(categories) > MAX_CATEGORIES:
         raise HubError("TOO_MANY_ITEMS", "categories: too many values", field="categories")
-    query = (
-        select(*_RECORD_COLUMNS)
-        .join(Agency, Agency.id == Record.agency_id)
-        .where(Record.child_id == child.id, Record.agency_id == ctx.principal.agency_id)
-        .order_by(Record.category, Record.valid_from.desc(), Record.id)
-    )
+    params: dict[str, Any] = {"child_id": child.id, "agency_id": ctx.principal.agency_id}
     if categories:
-        query = query.where(Record.category.in_(set(categories)))
-    rows = (await ctx.session.execute(query)).all()
+        rows = await fetch(ctx, _OWN_FOR_CHILD_IN, categories=list(set(categories)), **params)
+    else:
+        rows = await fetch(ctx, _OWN_FOR_CHILD, **params)
     allowed: dict[Category, bool] = {}
     for category in dict.fromkeys(row[5] for row in rows):
         allowed[category] = authorize(
@@ -99,13 +138,7 @@ def _payload(category: Category, payload: Any) -> dict[str, Any]:
 
 
 async def _load_view(ctx: RequestContext, record_id: uuid.UUID) -> RecordView:
-    row = (
-        await ctx.session.execute(
-            select(*_RECORD_COLUMNS)
-            .join(Agency, Agency.id == Record.agency_id)
-            .where(Record.id == record_id)
-        )
-    ).one()
+    (row,) = await fetch(ctx, _BY_ID, record_id=record_id)
     return _view(row)
 
 
@@ -140,23 +173,22 @@ async def create_record(
     _check_period(valid_from, valid_to)
     clean = _payload(category, payload)
     record_id = uuid.uuid4()
-    now = ctx.now
-    await ctx.session.execute(
-        insert(Record).values(
-            id=record_id,
-            child_id=child.id,
-            agency_id=ctx.principal.agency_id,
-            category=category,
-            lawful_basis=lawful_basis,
-            valid_from=valid_from,
-            valid_to=valid_to,
-            payload=clean,
-            version=1,
-            created_at=now,
-            created_by=ctx.principal.user_id,
-            updated_at=now,
-            updated_by=ctx.principal.user_id,
-        )
+    await execute(
+        ctx,
+        _INSERT_RECORD,
+        id=record_id,
+        child_id=child.id,
+        agency_id=ctx.principal.agency_id,
+        category=category,
+        lawful_basis=lawful_basis,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        payload=clean,
+        version=1,
+        created_at=ctx.now,
+        created_by=ctx.principal.user_id,
+        updated_at=ctx.now,
+        updated_by=ctx.principal.user_id,
     )
     return await _load_view(ctx, record_id)
 
@@ -175,16 +207,10 @@ async def amend_record(
     ``expected_version`` guards against lost updates: amending a record someone else has
     changed since you read it fails with ``VERSION_CONFLICT``.
     """
-    row = (
-        await ctx.session.execute(
-            select(Record, relationship_exists(ctx, Record.child_id))
-            .where(Record.id == record_id)
-            .with_for_update(of=Record)
-        )
-    ).one_or_none()
-    if row is None:
+    rows = await fetch(ctx, _FOR_AMEND, record_id=record_id, **relationship_params(ctx))
+    if not rows:
         raise HubError("RECORD_NOT_FOUND", "id: no such record", field="id")
-    record: Record = row[0]
+    record = rows[0]
     decision = authorize(
         ctx.audit,
         ctx.principal,
@@ -192,48 +218,44 @@ async def amend_record(
         child_id=record.child_id,
         category=record.category,
         owner_agency_id=record.agency_id,
-        has_relationship=bool(row[1]),
+        has_relationship=bool(record.related),
     )
     if not decision.allowed:
         raise HubError("FORBIDDEN", "id: only the owning agency may amend this record", field="id")
+    conflict = HubError(
+        "VERSION_CONFLICT",
+        "expectedVersion: the record has changed since you read it",
+        field="expectedVersion",
+    )
     if record.version != expected_version:
-        raise HubError(
-            "VERSION_CONFLICT",
-            "expectedVersion: the record has changed since you read it",
-            field="expectedVersion",
-        )
+        raise conflict
     new_valid_to = valid_to if valid_to is not None else record.valid_to
     _check_period(record.valid_from, new_valid_to)
     new_payload = record.payload if payload is None else _payload(record.category, payload)
-    await ctx.session.execute(
-        insert(RecordVersion).values(
-            record_id=record.id,
-            version=record.version,
-            lawful_basis=record.lawful_basis,
-            valid_from=record.valid_from,
-            valid_to=record.valid_to,
-            payload=record.payload,
-            recorded_at=record.updated_at,
-            recorded_by=record.updated_by,
-        )
+    await execute(
+        ctx,
+        _INSERT_VERSION,
+        record_id=record_id,
+        version=record.version,
+        lawful_basis=record.lawful_basis,
+        valid_from=record.valid_from,
+        valid_to=record.valid_to,
+        payload=record.payload,
+        recorded_at=record.updated_at,
+        recorded_by=record.updated_by,
     )
-    result = await ctx.session.execute(
-        update(Record)
-        .where(Record.id == record.id, Record.version == expected_version)
-        .values(
-            lawful_basis=lawful_basis or record.lawful_basis,
-            valid_to=new_valid_to,
-            payload=new_payload,
-            version=expected_version + 1,
-            updated_at=ctx.now,
-            updated_by=ctx.principal.user_id,
-        )
-        .execution_options(synchronize_session=False)
+    changed = await execute(
+        ctx,
+        _UPDATE_RECORD,
+        record_id=record_id,
+        expected=expected_version,
+        lawful_basis=lawful_basis or record.lawful_basis,
+        valid_to=new_valid_to,
+        payload=new_payload,
+        version=expected_version + 1,
+        updated_at=ctx.now,
+        updated_by=ctx.principal.user_id,
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise HubError(
-            "VERSION_CONFLICT",
-            "expectedVersion: the record has changed since you read it",
-            field="expectedVersion",
-        )
-    return await _load_view(ctx, record.id)
+    if changed != 1:
+        raise conflict
+    return await _load_view(ctx, record_id)

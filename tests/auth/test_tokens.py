@@ -29,6 +29,7 @@ from auth.tokens import (
     LEEWAY_SECONDS,
     MIN_REFRESH_INTERVAL_SECONDS,
     REFRESH_AFTER_SECONDS,
+    VERIFIED_TTL_SECONDS,
     AuthError,
     Claims,
     IssuerConfig,
@@ -146,13 +147,18 @@ def jwks(*signers: Signer) -> dict[str, Any]:
 
 
 class Clock:
-    """Stands in for the ``time`` module inside ``auth.tokens``: only ``monotonic`` is used."""
+    """Stands in for the ``time`` module inside ``auth.tokens``: ``monotonic`` for key
+    refreshes, ``time`` (wall clock, moved by the same amount) for remembered tokens."""
 
     def __init__(self) -> None:
         self.now = 10_000.0
+        self.wall = time.time()
 
     def monotonic(self) -> float:
         return self.now
+
+    def time(self) -> float:
+        return self.wall + (self.now - 10_000.0)
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
@@ -805,3 +811,67 @@ def test_dev_issuer_is_not_trusted_unless_configured(dev_dir: Path) -> None:
     token = mint(dev_dir, subject=SUBJECT, audience=AUDIENCE)
 
     assert refusal(verifier, token).code == "TOKEN_UNKNOWN_ISSUER"
+
+
+def test_a_verified_token_is_remembered_briefly(tmp_path: Path, clock: Clock) -> None:
+    # given a verified token
+    key = new_signer("EdDSA")
+    path = tmp_path / "jwks.json"
+    verifier = file_verifier(path, jwks(key))
+    token = key.sign(claims_for())
+    assert verifier.verify(token).subject == SUBJECT
+
+    # when its key is withdrawn, and a token with the new key's id makes the hub reload
+    successor = new_signer("ES256")
+    path.write_text(json.dumps(jwks(successor)))
+    clock.advance(MIN_REFRESH_INTERVAL_SECONDS + 1)
+    assert verifier.verify(successor.sign(claims_for())).subject == SUBJECT
+
+    # then the same token is still accepted while remembered (no signature check) …
+    assert verifier.verify(token).subject == SUBJECT
+    # … a different token signed by the withdrawn key is not …
+    assert refusal(verifier, key.sign(claims_for(jti="other"))).code == "TOKEN_UNKNOWN_KEY"
+    # … and once the memory lapses, neither is the first
+    clock.advance(VERIFIED_TTL_SECONDS)
+    assert refusal(verifier, token).code == "TOKEN_UNKNOWN_KEY"
+
+
+def test_a_token_is_never_remembered_past_its_expiry(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a token whose expiry has just passed, still inside the clock-skew leeway
+    key = new_signer("EdDSA")
+    verifier = url_verifier(FakeFetch(jwks(key)))
+    token = key.sign(claims_for(now=time.time() - 310, lifetime=300))
+    decoded: list[str] = []
+    original = verifier._decode
+
+    def counting(*args: Any) -> Claims:
+        decoded.append(args[0])
+        return original(*args)
+
+    monkeypatch.setattr(verifier, "_decode", counting)
+
+    # when it is presented twice
+    verifier.verify(token)
+    verifier.verify(token)
+
+    # then it was checked both times: nothing is remembered beyond "exp"
+    assert decoded == [token, token]
+
+
+def test_a_fresh_token_is_checked_once_while_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = new_signer("EdDSA")
+    verifier = url_verifier(FakeFetch(jwks(key)))
+    token = key.sign(claims_for())
+    decoded: list[str] = []
+    original = verifier._decode
+
+    def counting(*args: Any) -> Claims:
+        decoded.append(args[0])
+        return original(*args)
+
+    monkeypatch.setattr(verifier, "_decode", counting)
+
+    for _ in range(3):
+        assert verifier.verify(token).subject == SUBJECT
+
+    assert decoded == [token]
