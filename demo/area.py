@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, select
+from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from auth.dev_issuer import DEV_ISSUER
-from db import Agency, Base, User, UserRole
+from db import Agency, Base, Child, ChildRelationship, Record, User, UserRole
 from demo.generate import ID_TABLES, TABLES, generate
 from demo.summary import DemoSummary, DemoUser
 from vocab.roles import Role
@@ -102,3 +102,25 @@ async def _reset_sequences(conn: AsyncConnection, tables: list[Table]) -> None:
         await conn.execute(
             select(func.setval(sequence, func.coalesce(highest, 1), highest.is_not(None)))
         )
+
+
+async def example_child(session: AsyncSession, subject: str) -> str | None:
+    """The NHS number of a child the demo user's agency works with and holds records about
+    (synthetic, from the 999 range), for the first query a newcomer tries."""
+    today = datetime.now(UTC).astimezone(LONDON).date()
+    user_agency = select(User.agency_id).where(User.issuer == DEV_ISSUER, User.subject == subject)
+    related = and_(
+        ChildRelationship.child_id == Child.id,
+        ChildRelationship.agency_id.in_(user_agency.scalar_subquery()),
+        ChildRelationship.valid_from <= today,
+        or_(ChildRelationship.valid_to.is_(None), ChildRelationship.valid_to >= today),
+    )
+    holds_records = exists().where(
+        Record.child_id == Child.id, Record.agency_id.in_(user_agency.scalar_subquery())
+    )
+    return await session.scalar(
+        select(Child.nhs_number)
+        .where(Child.nhs_number.is_not(None), exists().where(related), holds_records)
+        .order_by(Child.id)
+        .limit(1)
+    )

@@ -94,14 +94,16 @@ RATE_SUSPENSION = 0.025
 RATE_PERMANENT_EXCLUSION = 0.0008
 
 CHILDREN_PER_PRACTICE = 1500
-CHILDREN_PER_SCHOOL = 450
+#: A demo of a few thousand children is a sample of the area's children, not a small area:
+#: it keeps the area's 300 schools, and only test-sized areas (under 3,000) have fewer.
+SAMPLE_CHILDREN_PER_SCHOOL = 10
 DEMO_SOCIAL_WORKER_CASELOAD = 12
 DEMO_EARLY_HELP_CASELOAD = 10
 
 
 def school_count(children: int) -> int:
-    """Schools for an area of ``children``: about one per 450 children, 10 to 300."""
-    return max(10, min(300, children // CHILDREN_PER_SCHOOL))
+    """Schools: the area's 300, fewer (at least 10) only for test-sized areas."""
+    return max(10, min(300, children // SAMPLE_CHILDREN_PER_SCHOOL))
 
 
 def practice_count(children: int) -> int:

@@ -13,6 +13,15 @@ if TYPE_CHECKING:
     from demo import DemoUser
 
 SCHEMA_FILE = Path("schema.graphql")
+EXAMPLE_SUBJECT = "demo.social-worker"
+EXAMPLE = """
+Try it (synthetic data): a child {subject} works with has NHS number {nhs_number}.
+  TOKEN=$(.venv/bin/hub token {subject})
+  curl -s http://127.0.0.1:8000/graphql -H "Authorization: Bearer $TOKEN" \\
+    -H 'Content-Type: application/json' \\
+    -d '{{"query":"{{ child(nhsNumber: \\"{nhs_number}\\") '\\
+'{{ givenName records {{ category }} }} }}"}}'
+"""
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -51,7 +60,7 @@ def _print_users(users: "list[DemoUser]") -> None:
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from db.engine import create_engine, session_factory
-    from demo import build_demo_area, demo_exists, list_demo_users
+    from demo import build_demo_area, demo_exists, example_child, list_demo_users
 
     engine = create_engine(settings.database_url)
     try:
@@ -71,6 +80,9 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
             )
         async with session_factory(engine)() as session:
             _print_users(await list_demo_users(session))
+            nhs_number = await example_child(session, EXAMPLE_SUBJECT)
+        if nhs_number:
+            print(EXAMPLE.format(subject=EXAMPLE_SUBJECT, nhs_number=nhs_number))
     finally:
         await engine.dispose()
     return 0

@@ -5,9 +5,11 @@ import logging
 
 #: Loggers that would write query parameters or row values if let below WARNING.
 DATA_BEARING_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
+#: Loggers too chatty for an operator at INFO.
+QUIET_LOGGERS = ("alembic.runtime.plugins",)
 
 
 def configure(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    for name in DATA_BEARING_LOGGERS:
+    for name in DATA_BEARING_LOGGERS + QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -36,7 +36,8 @@ from db import (
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.payloads import validate_payload
-from demo import DemoSummary, build_demo_area, demo_exists, list_demo_users
+from demo import DemoSummary, build_demo_area, demo_exists, example_child, list_demo_users
+from demo.generate import school_count
 from demo.numbers import hub_id_from, nhs_number_from
 from identifiers import validate_hub_id
 from tests.conftest import scratch_database
@@ -334,7 +335,7 @@ async def test_the_partnership_is_leicestershire(area: Built) -> None:
         assert districts[code].name.startswith(name)
 
     schools = by_kind[AgencyKind.SCHOOL]
-    assert len(schools) == area.summary.schools == 10
+    assert len(schools) == area.summary.schools == school_count(area.summary.children) == 30
     for school in schools:
         assert re.fullmatch(r"1\d{5}", school.code)
         assert school.parent_id == council.id
@@ -484,3 +485,13 @@ def test_hub_ids_and_nhs_numbers_follow_the_hubs_and_the_nhs_rules() -> None:
     assert skipped
     for serial in skipped:
         assert not any(nhs.is_valid(f"999{serial:06d}{digit}") for digit in range(10))
+
+
+async def test_example_child_is_one_the_social_worker_can_see(area: Built) -> None:
+    async with session_factory(area.engine)() as session:
+        nhs_number = await example_child(session, "demo.social-worker")
+        nobody = await example_child(session, "demo.no-such-user")
+
+    assert nhs_number is not None
+    assert nhs_number.startswith("999")
+    assert nobody is None
