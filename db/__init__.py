@@ -1,5 +1,6 @@
 """SQLAlchemy models, the engine and the Alembic migrations (``db/migrations``)."""
 
+from db.access import BreakGlass, Notification, PolicyVersion
 from db.agencies import Agency, AgencySuccession, User, UserRole
 from db.base import Base
 from db.children import (
@@ -11,6 +12,7 @@ from db.children import (
     HouseholdAdult,
     HouseholdChild,
 )
+from db.consents import Consent, SharingDecision
 from db.records import Record, RecordVersion
 from db.relationships import ChildRelationship
 
@@ -20,14 +22,19 @@ __all__ = [
     "Agency",
     "AgencySuccession",
     "Base",
+    "BreakGlass",
     "Child",
     "ChildIdentifier",
     "ChildRelationship",
+    "Consent",
     "Household",
     "HouseholdAdult",
     "HouseholdChild",
+    "Notification",
+    "PolicyVersion",
     "Record",
     "RecordVersion",
+    "SharingDecision",
     "User",
     "UserRole",
 ]

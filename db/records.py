@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from db.base import Base, Payload, str_enum, utcnow
 from vocab.categories import Category
 from vocab.lawful_bases import LawfulBasis
+from vocab.restrictions import Restriction
 
 
 class Record(Base):
@@ -34,6 +35,11 @@ class Record(Base):
     valid_to: Mapped[date | None]
     payload: Mapped[dict[str, Any]] = mapped_column(Payload)
     version: Mapped[int] = mapped_column(default=1)
+    restriction: Mapped[Restriction] = mapped_column(
+        str_enum(Restriction, "restriction"), default=Restriction.NONE, server_default="none"
+    )
+    #: For a covert record: the date from which its existence may be disclosed.
+    disclose_from: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,62 @@
+"""Consent to share, and recorded decisions not to share."""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, str_enum, utcnow
+from vocab.categories import Category
+from vocab.consent import ConsentGiver, NotSharingReason
+
+
+class Consent(Base):
+    """Consent given for a child, scoped to categories, purposes and (optionally) agencies.
+
+    Withdrawal sets ``withdrawn_at``; the row is kept, so what was in force when stays known.
+    """
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        CheckConstraint("expires_on IS NULL OR expires_on >= starts_on", name="period"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"))
+    given_by: Mapped[ConsentGiver] = mapped_column(str_enum(ConsentGiver, "consent_giver"))
+    #: The adult with parental responsibility who gave it, when a parent did.
+    given_by_adult_id: Mapped[int | None] = mapped_column(ForeignKey("adults.id"))
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    purposes: Mapped[list[str]] = mapped_column(JSON)
+    #: Agency ids it extends to; null means every partner agency.
+    agency_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    starts_on: Mapped[date]
+    expires_on: Mapped[date | None]
+    withdrawn_at: Mapped[datetime | None]
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SharingDecision(Base):
+    """A decision not to share a category about a child, with its reason (kept as data)."""
+
+    __tablename__ = "sharing_decisions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    category: Mapped[Category] = mapped_column(str_enum(Category, "category"))
+    reason: Mapped[NotSharingReason] = mapped_column(
+        str_enum(NotSharingReason, "not_sharing_reason")
+    )
+    justification: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the decision is lifted; kept for the record.
+    lifted_at: Mapped[datetime | None]
+    reference: Mapped[str | None] = mapped_column(String(64))
+
+
+Index("ix_consents_child", Consent.child_id)
+Index("ix_sharing_decisions_child_agency", SharingDecision.child_id, SharingDecision.agency_id)
