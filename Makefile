@@ -30,8 +30,9 @@ check: $(VENV)/.installed ## lint, format and types
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-bench: $(VENV)/.installed ## benchmarks (child view over HTTP on SQLite and PostgreSQL)
+bench: $(VENV)/.installed ## benchmarks: child view over HTTP (SQLite, PostgreSQL), policy decisions
 	$(BIN)/python -m bench.child_view
+	$(BIN)/python -m bench.policy_decision
 
 schema: $(VENV)/.installed ## write schema.graphql from the code
 	$(BIN)/hub export-schema

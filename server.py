@@ -29,10 +29,12 @@ from db import Agency, User, UserRole
 from db.engine import create_engine, session_factory
 from hub import logs, telemetry
 from hub.settings import Settings
+from policies import store as policy_store
 from policies.principal import Principal
 from resolvers.context import RequestContext
 from schema import build_schema
 from schema.errors import present
+from vocab.purposes import Purpose
 
 logger = logging.getLogger("hub.server")
 
@@ -94,6 +96,15 @@ async def load_principal(session: AsyncSession, issuer: str, subject: str) -> Pr
         agency_name=first[5],
         roles=frozenset(row[6] for row in rows if row[6] is not None),
     )
+
+
+PURPOSE_HEADER = "x-purpose-of-use"
+_PURPOSES = {purpose.value: purpose for purpose in Purpose}
+
+
+def _purpose(declared: str | None) -> Purpose | None:
+    """The declared purpose of use; an unknown value counts as none declared."""
+    return _PURPOSES.get(declared.strip()) if declared else None
 
 
 def _parse_body(raw: bytes) -> tuple[str, dict[str, Any] | None, str | None] | Response:
@@ -182,6 +193,8 @@ def create_app(
                 principal=principal,
                 audit=AuditTrail(request_id=request_id),
                 now=datetime.now(UTC),
+                grants=policy_store.current(),
+                purpose=_purpose(request.headers.get(PURPOSE_HEADER)),
             )
             result = await schema.execute(
                 query,

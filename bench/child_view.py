@@ -29,7 +29,7 @@ from sqlalchemy import or_, select
 
 from auth.dev_issuer import mint
 from bench.load import LoadResult, run_load
-from db import Agency, Child, ChildRelationship, Record
+from db import Agency, Child, ChildRelationship, Record, User
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from demo import build_demo_area, list_demo_users
@@ -37,6 +37,7 @@ from vocab.roles import Role
 
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 AUDIENCE = "urn:safeguarding-hub:bench"
+PURPOSE = "safeguarding.s47"
 QUERY = """query ChildView($nhs: String!) {
   child(nhsNumber: $nhs) {
     hubId nhsNumber givenName familyName dateOfBirth sex
@@ -79,7 +80,7 @@ def serve(factory: str, env: dict[str, str]) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-async def _prepare(url: str, children: int) -> tuple[str, int, list[str]]:
+async def _prepare(url: str, children: int) -> tuple[str, list[str]]:
     """Build the demo area; return the demo social worker, their council and NHS numbers of
     children that council works with and holds records about."""
     await asyncio.to_thread(upgrade, url)
@@ -91,6 +92,9 @@ async def _prepare(url: str, children: int) -> tuple[str, int, list[str]]:
         agency_id = (
             await session.execute(select(Agency.id).where(Agency.code == worker.agency_code))
         ).scalar_one()
+        user_id = (
+            await session.execute(select(User.id).where(User.subject == worker.subject))
+        ).scalar_one()
         today = date.today()  # noqa: DTZ011 civil date, as the hub uses
         numbers = (
             await session.execute(
@@ -98,6 +102,10 @@ async def _prepare(url: str, children: int) -> tuple[str, int, list[str]]:
                 .join(ChildRelationship, ChildRelationship.child_id == Child.id)
                 .where(
                     ChildRelationship.agency_id == agency_id,
+                    or_(
+                        ChildRelationship.user_id.is_(None),
+                        ChildRelationship.user_id == user_id,
+                    ),
                     ChildRelationship.valid_from <= today,
                     or_(ChildRelationship.valid_to.is_(None), ChildRelationship.valid_to >= today),
                     Child.nhs_number.is_not(None),
@@ -113,7 +121,7 @@ async def _prepare(url: str, children: int) -> tuple[str, int, list[str]]:
     await engine.dispose()
     if not found:
         raise RuntimeError("the demo social worker's council has no children with records")
-    return worker.subject, agency_id, found
+    return worker.subject, found
 
 
 @contextmanager
@@ -141,7 +149,7 @@ def scratch(kind: str, tmp: Path) -> Iterator[str]:
 def measure(kind: str, args: argparse.Namespace) -> dict[str, LoadResult]:
     with tempfile.TemporaryDirectory() as folder, scratch(kind, Path(folder)) as url:
         started = time.perf_counter()
-        subject, agency_id, numbers = asyncio.run(_prepare(url, args.children))
+        subject, numbers = asyncio.run(_prepare(url, args.children))
         elapsed = time.perf_counter() - started
         print(f"  {kind}: demo area of {args.children} children built in {elapsed:.0f} s")
         data_dir = Path(folder) / "var"
@@ -150,7 +158,7 @@ def measure(kind: str, args: argparse.Namespace) -> dict[str, LoadResult]:
             orjson.dumps({"query": QUERY, "variables": {"nhs": n}, "operationName": "ChildView"})
             for n in numbers
         ]
-        headers = {"authorization": f"Bearer {token}"}
+        headers = {"authorization": f"Bearer {token}", "x-purpose-of-use": PURPOSE}
         results = {}
         hub_env = {
             "DATABASE_URL": url,
@@ -158,7 +166,7 @@ def measure(kind: str, args: argparse.Namespace) -> dict[str, LoadResult]:
             "HUB_DATA_DIR": str(data_dir),
             "HUB_AUDIENCE": AUDIENCE,
         }
-        floor_env = {"FLOOR_DATABASE_URL": url, "FLOOR_AGENCY_ID": str(agency_id)}
+        floor_env = {"FLOOR_DATABASE_URL": url}
         for name, factory, env in (
             ("hub", "server:app", hub_env),
             ("floor", "bench.floor:app", floor_env),

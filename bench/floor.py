@@ -2,7 +2,8 @@
 (aiosqlite or asyncpg) and encoded with orjson behind the same Starlette and uvicorn.
 
 No sign-in, no GraphQL, no ORM, no policy: what is left is the cost of HTTP, the database
-round trips and JSON. ``FLOOR_DATABASE_URL`` and ``FLOOR_AGENCY_ID`` configure it.
+round trips and JSON. It returns every record of the child (a superset of what the policy
+lets the hub return). ``FLOOR_DATABASE_URL`` configures it.
 """
 
 import os
@@ -25,7 +26,7 @@ CHILD = (
 RECORDS = (
     "SELECT r.id, r.category, r.lawful_basis, r.valid_from, r.valid_to, r.payload, r.version, "
     "r.created_at, r.updated_at, a.code, a.name, a.kind FROM records r "
-    "JOIN agencies a ON a.id = r.agency_id WHERE r.child_id = {p1} AND r.agency_id = {p2} "
+    "JOIN agencies a ON a.id = r.agency_id WHERE r.child_id = {p1} "
     "ORDER BY r.category, r.valid_from DESC, r.id"
 )
 CHILD_KEYS = ("id", "hubId", "nhsNumber", "givenName", "familyName", "dateOfBirth", "sex")
@@ -41,7 +42,6 @@ def _json(value: Any) -> Any:
 
 def app() -> Starlette:
     url = os.environ["FLOOR_DATABASE_URL"]
-    agency_id = int(os.environ["FLOOR_AGENCY_ID"])
     state: dict[str, Any] = {}
 
     @asynccontextmanager
@@ -66,14 +66,14 @@ def app() -> Starlette:
                 child = await cursor.fetchone()
             if child is None:
                 return Response(b'{"data":{"child":null}}', media_type="application/json")
-            async with conn.execute(RECORDS.format(p1="?", p2="?"), (child[0], agency_id)) as cur:
+            async with conn.execute(RECORDS.format(p1="?"), (child[0],)) as cur:
                 records = await cur.fetchall()
         else:
             async with state["pg"].acquire() as pg:
                 child = await pg.fetchrow(CHILD.format(p1="$1"), nhs_number)
                 if child is None:
                     return Response(b'{"data":{"child":null}}', media_type="application/json")
-                records = await pg.fetch(RECORDS.format(p1="$1", p2="$2"), child[0], agency_id)
+                records = await pg.fetch(RECORDS.format(p1="$1"), child[0])
         body = {
             "data": {
                 "child": {

@@ -108,10 +108,15 @@ async def example_child(session: AsyncSession, subject: str) -> str | None:
     """The NHS number of a child the demo user's agency works with and holds records about
     (synthetic, from the 999 range), for the first query a newcomer tries."""
     today = datetime.now(UTC).astimezone(LONDON).date()
+    user = select(User.id).where(User.issuer == DEV_ISSUER, User.subject == subject)
     user_agency = select(User.agency_id).where(User.issuer == DEV_ISSUER, User.subject == subject)
     related = and_(
         ChildRelationship.child_id == Child.id,
         ChildRelationship.agency_id.in_(user_agency.scalar_subquery()),
+        or_(
+            ChildRelationship.user_id.is_(None),
+            ChildRelationship.user_id.in_(user.scalar_subquery()),
+        ),
         ChildRelationship.valid_from <= today,
         or_(ChildRelationship.valid_to.is_(None), ChildRelationship.valid_to >= today),
     )

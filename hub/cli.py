@@ -18,7 +18,7 @@ EXAMPLE = """
 Try it (synthetic data): a child {subject} works with has NHS number {nhs_number}.
   TOKEN=$(.venv/bin/hub token {subject})
   curl -s http://127.0.0.1:8000/graphql -H "Authorization: Bearer $TOKEN" \\
-    -H 'Content-Type: application/json' \\
+    -H 'X-Purpose-Of-Use: safeguarding.s47' -H 'Content-Type: application/json' \\
     -d '{{"query":"{{ child(nhsNumber: \\"{nhs_number}\\") '\\
 '{{ givenName records {{ category }} }} }}"}}'
 """

@@ -2,19 +2,21 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, insert, or_, select, update
 
-from db import Agency, Record, RecordVersion
+from db import Agency, Consent, Record, RecordVersion, SharingDecision
 from db.payloads import PayloadError, validate_payload
-from policies import authorize
-from resolvers.children import find_child
+from policies import Facts
+from resolvers.access import NOT_FOUND, decide, refusal, require_grant
+from resolvers.children import ChildAccess, find_child
 from resolvers.context import RequestContext
 from resolvers.errors import HubError
-from resolvers.sql import execute, fetch, relationship_in_force, relationship_params
-from resolvers.views import AgencyView, ChildView, RecordView
+from resolvers.sql import access_params, break_glass_in_force, execute, fetch, relationship_in_force
+from resolvers.views import AgencyView, ChildView, RecordView, RedactionView
 from vocab.actions import Action
 from vocab.categories import Category
 from vocab.lawful_bases import LawfulBasis
@@ -36,17 +38,24 @@ _SELECT_RECORDS = (
         Record.version,
         Record.created_at,
         Record.updated_at,
+        Record.agency_id,
+        Record.restriction,
+        Record.disclose_from,
     )
     .join(Agency, Agency.id == Record.agency_id)
     .order_by(Record.category, Record.valid_from.desc(), Record.id)
 )
-_OWN_FOR_CHILD = _SELECT_RECORDS.where(
-    Record.child_id == bindparam("child_id"), Record.agency_id == bindparam("agency_id")
-)
-_OWN_FOR_CHILD_IN = _OWN_FOR_CHILD.where(
-    Record.category.in_(bindparam("categories", expanding=True))
-)
+_FOR_CHILD = _SELECT_RECORDS.where(Record.child_id == bindparam("child_id"))
 _BY_ID = _SELECT_RECORDS.where(Record.id == bindparam("record_id"))
+_CONSENTS = select(Consent.categories, Consent.purposes, Consent.agency_ids).where(
+    Consent.child_id == bindparam("child_id"),
+    Consent.withdrawn_at.is_(None),
+    Consent.starts_on <= bindparam("today"),
+    or_(Consent.expires_on.is_(None), Consent.expires_on >= bindparam("today")),
+)
+_NOT_SHARED = select(SharingDecision.agency_id, SharingDecision.category).where(
+    SharingDecision.child_id == bindparam("child_id"), SharingDecision.lifted_at.is_(None)
+)
 _FOR_AMEND = (
     select(
         Record.child_id,
@@ -59,7 +68,8 @@ _FOR_AMEND = (
         Record.version,
         Record.updated_at,
         Record.updated_by,
-        relationship_in_force(Record.child_id).label("related"),
+        relationship_in_force(Record.child_id).label("relationship"),
+        break_glass_in_force(Record.child_id).label("break_glass"),
     )
     .where(Record.id == bindparam("record_id"))
     .with_for_update(of=Record)  # PostgreSQL: serialise amendments; SQLite ignores it
@@ -96,33 +106,89 @@ def _view(row: Row[Any]) -> RecordView:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """What the caller may see of a child's records, and what is withheld and why."""
+
+    records: list[RecordView]
+    redactions: list[RedactionView]
+
+
+def _consented(consents: Sequence[Row[Any]], ctx: RequestContext) -> set[str]:
+    """Categories with consent in force for the caller's agency and declared purpose."""
+    purpose, agency_id = ctx.purpose, ctx.principal.agency_id
+    covered: set[str] = set()
+    for categories, purposes, agency_ids in consents:
+        if purpose in purposes and (agency_ids is None or agency_id in agency_ids):
+            covered.update(categories)
+    return covered
+
+
+async def shared_with_caller(ctx: RequestContext, child: ChildView) -> Shared:
+    """Every record about ``child`` the policy lets the caller see for the declared purpose:
+    one decision per (category, owning agency, restriction), each recorded. Categories
+    withheld for a reason the caller may be told (consent) are listed as redactions;
+    sealed records, covert interests and decisions not to share are not mentioned."""
+    memo_key = ("shared", child.id)
+    cached = ctx.memo.get(memo_key)
+    if isinstance(cached, Shared):
+        return cached
+    access = ctx.memo.get(("access", child.id))
+    assert isinstance(access, ChildAccess), "records are reached through get_child"
+    rows = await fetch(ctx, _FOR_CHILD, child_id=child.id)
+    consents = await fetch(ctx, _CONSENTS, child_id=child.id, today=ctx.today)
+    not_shared = {(a, c) for a, c in await fetch(ctx, _NOT_SHARED, child_id=child.id)}
+    consented = _consented(consents, ctx)
+    today = ctx.today
+    decided: dict[tuple[Any, ...], bool] = {}
+    redactions: dict[Category, RedactionView] = {}
+    records: list[RecordView] = []
+    for row in rows:
+        category, owner, restriction, disclose_from = row[5], row[13], row[14], row[15]
+        disclosable = disclose_from is not None and disclose_from <= today
+        key = (category, owner, restriction, disclosable)
+        allowed = decided.get(key)
+        if allowed is None:
+            decision = decide(
+                ctx,
+                action=Action.READ,
+                category=category,
+                child_id=child.id,
+                facts=Facts(
+                    relationship=access.relationship,
+                    break_glass=access.break_glass,
+                    owner_agency_id=owner,
+                    consent=category.value in consented,
+                    restriction=restriction,
+                    disclosable=disclosable,
+                    not_shared=(owner, category) in not_shared,
+                ),
+            )
+            allowed = decided[key] = decision.allowed
+            if decision.code == "CONSENT_REQUIRED":
+                redactions[category] = RedactionView(category, None, decision.code)
+        if allowed:
+            records.append(_view(row))
+    shared = Shared(records, list(redactions.values()))
+    ctx.memo[memo_key] = shared
+    return shared
+
+
 async def records_for_child(
     ctx: RequestContext, *, child: ChildView, categories: Sequence[Category] | None
 ) -> list[RecordView]:
-    """The caller's own agency's records about ``child`` (the floor until issue 3).
-
-    One decision per category returned is recorded. Only reachable through ``get_child``,
-    which has already established the relationship.
-    """
+    """The records about ``child`` the caller may see, optionally of some categories."""
     if categories is not None and len(categories) > MAX_CATEGORIES:
         raise HubError("TOO_MANY_ITEMS", "categories: too many values", field="categories")
-    params: dict[str, Any] = {"child_id": child.id, "agency_id": ctx.principal.agency_id}
+    records = (await shared_with_caller(ctx, child)).records
     if categories:
-        rows = await fetch(ctx, _OWN_FOR_CHILD_IN, categories=list(set(categories)), **params)
-    else:
-        rows = await fetch(ctx, _OWN_FOR_CHILD, **params)
-    allowed: dict[Category, bool] = {}
-    for category in dict.fromkeys(row[5] for row in rows):
-        allowed[category] = authorize(
-            ctx.audit,
-            ctx.principal,
-            action=Action.READ,
-            child_id=child.id,
-            category=category,
-            owner_agency_id=ctx.principal.agency_id,
-            has_relationship=True,
-        ).allowed
-    return [_view(row) for row in rows if allowed[row[5]]]
+        wanted = set(categories)
+        return [record for record in records if record.category in wanted]
+    return records
+
+
+async def redactions_for_child(ctx: RequestContext, *, child: ChildView) -> list[RedactionView]:
+    return (await shared_with_caller(ctx, child)).redactions
 
 
 def _check_period(valid_from: date, valid_to: date | None) -> None:
@@ -154,22 +220,16 @@ async def create_record(
     payload: Any,
 ) -> RecordView:
     """Record a fact the caller's agency holds about a child it has a relationship with."""
+    require_grant(ctx, action=Action.CREATE, category=category)
     found = await find_child(ctx, nhs_number=nhs_number, hub_id=hub_id)
     if found is None:
-        raise HubError("CHILD_NOT_FOUND", "no child visible to you has that identifier")
-    child, related = found
-    decision = authorize(
-        ctx.audit,
-        ctx.principal,
-        action=Action.CREATE,
-        child_id=child.id,
-        category=category,
-        has_relationship=related,
+        raise NOT_FOUND
+    child = found.child
+    decision = decide(
+        ctx, action=Action.CREATE, category=category, child_id=child.id, facts=found.facts()
     )
     if not decision.allowed:
-        if not related:
-            raise HubError("CHILD_NOT_FOUND", "no child visible to you has that identifier")
-        raise HubError("FORBIDDEN", f"category: your agency may not create {category} records")
+        raise refusal(decision, field="category")
     _check_period(valid_from, valid_to)
     clean = _payload(category, payload)
     record_id = uuid.uuid4()
@@ -207,21 +267,30 @@ async def amend_record(
     ``expected_version`` guards against lost updates: amending a record someone else has
     changed since you read it fails with ``VERSION_CONFLICT``.
     """
-    rows = await fetch(ctx, _FOR_AMEND, record_id=record_id, **relationship_params(ctx))
+    unknown = HubError("RECORD_NOT_FOUND", "id: no such record", field="id")
+    rows = await fetch(ctx, _FOR_AMEND, record_id=record_id, **access_params(ctx))
     if not rows:
-        raise HubError("RECORD_NOT_FOUND", "id: no such record", field="id")
+        raise unknown
     record = rows[0]
-    decision = authorize(
-        ctx.audit,
-        ctx.principal,
+    decision = decide(
+        ctx,
         action=Action.AMEND,
-        child_id=record.child_id,
         category=record.category,
-        owner_agency_id=record.agency_id,
-        has_relationship=bool(record.related),
+        child_id=record.child_id,
+        facts=Facts(
+            relationship=record.relationship,
+            break_glass=bool(record.break_glass),
+            owner_agency_id=record.agency_id,
+        ),
     )
     if not decision.allowed:
-        raise HubError("FORBIDDEN", "id: only the owning agency may amend this record", field="id")
+        if decision.code in (None, "NO_RELATIONSHIP"):
+            raise unknown
+        if record.agency_id != ctx.principal.agency_id:
+            raise HubError(
+                "FORBIDDEN", "id: only the owning agency may amend this record", field="id"
+            )
+        raise refusal(decision, field="id")
     conflict = HubError(
         "VERSION_CONFLICT",
         "expectedVersion: the record has changed since you read it",

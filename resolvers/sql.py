@@ -8,10 +8,10 @@ skips per-request expression construction and ORM result processing.
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, Row, bindparam, exists, or_
+from sqlalchemy import ColumnElement, Executable, Row, bindparam, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from db import ChildRelationship
+from db import BreakGlass, ChildRelationship
 from resolvers.context import RequestContext
 
 
@@ -27,18 +27,46 @@ async def execute(ctx: RequestContext, statement: Executable, **params: Any) -> 
     return int(result.rowcount)
 
 
-def relationship_in_force(child_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
-    """SQL: agency ``:agency_id`` has a relationship with the child in force on ``:today``."""
-    return exists().where(
-        ChildRelationship.child_id == child_id,
-        ChildRelationship.agency_id == bindparam("agency_id"),
-        ChildRelationship.valid_from <= bindparam("today"),
-        or_(
-            ChildRelationship.valid_to.is_(None),
-            ChildRelationship.valid_to >= bindparam("today"),
-        ),
+def relationship_in_force(child_id: InstrumentedAttribute[int]) -> ColumnElement[Any]:
+    """SQL: the kind of a relationship in force on ``:today`` between agency ``:agency_id``
+    and the child, or NULL. A relationship held by one worker (an allocation to a named
+    social worker) counts for that worker, ``:user_id``, only."""
+    return (
+        select(ChildRelationship.kind)
+        .where(
+            ChildRelationship.child_id == child_id,
+            ChildRelationship.agency_id == bindparam("agency_id"),
+            or_(
+                ChildRelationship.user_id.is_(None),
+                ChildRelationship.user_id == bindparam("user_id"),
+            ),
+            ChildRelationship.valid_from <= bindparam("today"),
+            or_(
+                ChildRelationship.valid_to.is_(None),
+                ChildRelationship.valid_to >= bindparam("today"),
+            ),
+        )
+        .order_by(ChildRelationship.kind)
+        .limit(1)
+        .scalar_subquery()
     )
 
 
-def relationship_params(ctx: RequestContext) -> dict[str, Any]:
-    return {"agency_id": ctx.principal.agency_id, "today": ctx.today}
+def break_glass_in_force(child_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """SQL: user ``:user_id`` has an unexpired break-glass session for the child at ``:now``."""
+    return exists().where(
+        BreakGlass.child_id == child_id,
+        BreakGlass.user_id == bindparam("user_id"),
+        BreakGlass.started_at <= bindparam("now"),
+        BreakGlass.expires_at > bindparam("now"),
+    )
+
+
+def access_params(ctx: RequestContext) -> dict[str, Any]:
+    principal = ctx.principal
+    return {
+        "agency_id": principal.agency_id,
+        "user_id": principal.user_id,
+        "today": ctx.today,
+        "now": ctx.now,
+    }

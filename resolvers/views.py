@@ -30,6 +30,15 @@ class ChildView:
 
 
 @dataclass(frozen=True, slots=True)
+class RedactionView:
+    """A category (or one field) withheld from the caller, with the code saying why."""
+
+    category: Category
+    field: str | None
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
 class RecordView:
     id: uuid.UUID
     child_id: int

@@ -21,6 +21,22 @@ async def _records(
     return views  # type: ignore[return-value]  # RecordView has Record's fields
 
 
+@strawberry.type(
+    description="Something about the child withheld from you, and the code saying why."
+)
+class Redaction:
+    category: Category
+    field: str | None = strawberry.field(description="The field withheld; null: the category.")
+    code: str = strawberry.field(description="Why, e.g. CONSENT_REQUIRED.")
+
+
+async def _redactions(
+    info: strawberry.Info[RequestContext, None], root: strawberry.Parent[ChildView]
+) -> list[Redaction]:
+    views = await resolve_records.redactions_for_child(info.context, child=root)
+    return views  # type: ignore[return-value]  # RedactionView has Redaction's fields
+
+
 @strawberry.type(description="A child known to the partnership.")
 class Child:
     hub_id: str = strawberry.field(description="Hub-issued identifier; every child has one.")
@@ -30,7 +46,16 @@ class Child:
     date_of_birth: datetime.date | None
     sex: Sex
     records: list[Record] = strawberry.field(
-        resolver=_records, description="Records about the child that you may see."
+        resolver=_records,
+        description="Records about the child you may see for your declared purpose.",
+    )
+    redactions: list[Redaction] = strawberry.field(
+        resolver=_redactions,
+        description=(
+            "Categories or fields withheld from you for a reason you may be told (for "
+            "example CONSENT_REQUIRED). Sealed records, covert interests and decisions not "
+            "to share are never mentioned."
+        ),
     )
 
 

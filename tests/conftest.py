@@ -11,7 +11,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -27,8 +27,22 @@ from server import create_app
 AUDIENCE = "urn:safeguarding-hub:test"
 PG_ADMIN_DATABASE = "test"
 
-#: ``await graphql(subject, query, variables)`` posts an operation signed in as ``subject``.
-GraphQLCall = Callable[[str, str, Mapping[str, Any] | None], Awaitable[httpx.Response]]
+#: Purpose declared by ``graphql`` unless a test says otherwise.
+DEFAULT_PURPOSE = "safeguarding.s47"
+
+
+class GraphQLCall(Protocol):
+    """``await graphql(subject, query, variables, purpose=...)`` posts an operation signed in
+    as ``subject``, declaring ``purpose`` (None: no purpose header)."""
+
+    def __call__(
+        self,
+        subject: str,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        purpose: str | None = DEFAULT_PURPOSE,
+    ) -> Awaitable[httpx.Response]: ...
 
 
 def _base_url() -> str:
@@ -153,12 +167,17 @@ def graphql(client: httpx.AsyncClient, token: Callable[[str], str]) -> GraphQLCa
     """POST a GraphQL operation as ``subject``: ``await graphql(subject, query, variables)``."""
 
     async def call(
-        subject: str, query: str, variables: Mapping[str, Any] | None = None
+        subject: str,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        purpose: str | None = DEFAULT_PURPOSE,
     ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token(subject)}"}
+        if purpose is not None:
+            headers["X-Purpose-Of-Use"] = purpose
         return await client.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {token(subject)}"},
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
         )
 
     return call

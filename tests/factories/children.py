@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.gb import nhs
 
-from db import Agency, Child, ChildRelationship, Record
+from db import Agency, Child, ChildRelationship, Record, User
 from identifiers import new_hub_id
 from vocab.categories import Category
 from vocab.lawful_bases import LawfulBasis
 from vocab.relationships import RelationshipKind
+from vocab.restrictions import Restriction
 from vocab.sex import Sex
 
 _serial = itertools.count(1)
@@ -65,11 +66,13 @@ async def relate(
     *,
     valid_from: date | None = None,
     valid_to: date | None = None,
+    user: User | None = None,
 ) -> ChildRelationship:
     relationship = ChildRelationship(
         child_id=child.id,
         agency_id=agency.id,
         kind=kind,
+        user_id=user.id if user else None,
         valid_from=valid_from or date.today() - timedelta(days=30),  # noqa: DTZ011 civil date
         valid_to=valid_to,
     )
@@ -89,6 +92,8 @@ async def make_record(
     payload: dict[str, Any] | None = None,
     *,
     lawful_basis: LawfulBasis = LawfulBasis.CHILDREN_ACT_1989_S47,
+    restriction: Restriction = Restriction.NONE,
+    disclose_from: date | None = None,
 ) -> Record:
     record = Record(
         id=uuid.uuid4(),
@@ -98,6 +103,8 @@ async def make_record(
         lawful_basis=lawful_basis,
         valid_from=date(2026, 1, 5),
         payload=payload if payload is not None else dict(CP_PLAN_PAYLOAD),
+        restriction=restriction,
+        disclose_from=disclose_from,
     )
     session.add(record)
     await session.flush()

@@ -8,6 +8,7 @@ from tests.factories.agencies import make_agency, make_user
 from tests.factories.children import make_child, make_record, relate
 from vocab.agencies import AgencyKind
 from vocab.categories import Category
+from vocab.relationships import RelationshipKind
 from vocab.roles import Role
 
 CHILD_QUERY = """
@@ -62,18 +63,18 @@ async def test_child_by_hub_id_when_nhs_number_unknown(
     assert response.json()["data"]["child"]["nhsNumber"] is None
 
 
-async def test_other_agencies_records_are_not_visible(
+async def test_partners_records_are_shared_by_policy(
     session: AsyncSession, graphql: GraphQLCall
 ) -> None:
-    # given a child known to both the council and the police, each with a record
+    # given a child known to the council (CP plan) and the police (missing episode)
     council = await make_agency(session, AgencyKind.COUNCIL)
     police = await make_agency(session, AgencyKind.POLICE)
     officer = await make_user(session, police, (Role.POLICE_PUBLIC_PROTECTION,))
     child = await make_child(session)
     await relate(session, child, council)
-    await relate(session, child, police)
-    await make_record(session, child, council)
-    incident = await make_record(
+    await relate(session, child, police, RelationshipKind.INCIDENT)
+    plan = await make_record(session, child, council)
+    missing = await make_record(
         session,
         child,
         police,
@@ -81,12 +82,64 @@ async def test_other_agencies_records_are_not_visible(
         {"reported_at": "2026-10-01T22:00:00Z"},
     )
 
-    # when the police officer looks the child up
+    # when a public protection officer looks the child up for a s47 enquiry
     response = await graphql(officer.subject, CHILD_QUERY, {"nhs": child.nhs_number})
 
-    # then only the police record is returned
-    records = response.json()["data"]["child"]["records"]
-    assert [r["id"] for r in records] == [str(incident.id)]
+    # then the police see their own record and the council's CP plan (granted for s47)
+    records = {r["id"]: r for r in response.json()["data"]["child"]["records"]}
+    assert set(records) == {str(plan.id), str(missing.id)}
+    assert records[str(plan.id)]["agency"] == {"code": council.code, "kind": "COUNCIL"}
+
+
+async def test_categories_without_a_grant_are_left_out(
+    session: AsyncSession, graphql: GraphQLCall
+) -> None:
+    # given a pupil with a police missing episode and a council CP plan
+    school = await make_agency(session, AgencyKind.SCHOOL)
+    police = await make_agency(session, AgencyKind.POLICE)
+    council = await make_agency(session)
+    dsl = await make_user(session, school, (Role.DESIGNATED_SAFEGUARDING_LEAD,))
+    child = await make_child(session)
+    await relate(session, child, school, RelationshipKind.ENROLMENT)
+    plan = await make_record(session, child, council)
+    await make_record(
+        session,
+        child,
+        police,
+        Category.POLICE_MISSING_EPISODE,
+        {"reported_at": "2026-10-01T22:00:00Z"},
+    )
+
+    # when the school's DSL looks the pupil up for education welfare
+    response = await graphql(
+        dsl.subject, CHILD_QUERY, {"nhs": child.nhs_number}, purpose="education.welfare"
+    )
+
+    # then the CP plan is there, the police record is not, and nothing says it exists
+    body = response.json()
+    assert "errors" not in body
+    assert [r["id"] for r in body["data"]["child"]["records"]] == [str(plan.id)]
+    assert "POLICE" not in response.text
+
+
+@pytest.mark.parametrize("purpose", [None, "marketing", "inspection", "safeguarding.mash"])
+async def test_purpose_is_required_before_anything_is_looked_up(
+    session: AsyncSession, graphql: GraphQLCall, purpose: str | None
+) -> None:
+    # given a social worker (whose roles may not declare inspection or mash purposes)
+    council = await make_agency(session)
+    worker = await make_user(session, council, (Role.SOCIAL_WORKER,))
+    child = await make_child(session)
+    await relate(session, child, council)
+
+    known = await graphql(worker.subject, CHILD_QUERY, {"nhs": child.nhs_number}, purpose=purpose)
+    unknown = await graphql(worker.subject, CHILD_QUERY, {"nhs": "9434765919"}, purpose=purpose)
+
+    # then both answers are the same refusal: nothing about who is known leaks
+    for answer in (known.json(), unknown.json()):
+        assert answer["data"] == {"child": None}
+        assert answer["errors"][0]["extensions"]["code"] == "PURPOSE_REQUIRED"
+    assert known.json() == unknown.json()
 
 
 async def test_child_without_relationship_looks_unknown(
@@ -97,9 +150,10 @@ async def test_child_without_relationship_looks_unknown(
     dsl = await make_user(session, school, (Role.DESIGNATED_SAFEGUARDING_LEAD,))
     child = await make_child(session)
     await make_record(session, child, await make_agency(session))
+    welfare = "education.welfare"
 
-    response = await graphql(dsl.subject, CHILD_QUERY, {"nhs": child.nhs_number})
-    unknown = await graphql(dsl.subject, CHILD_QUERY, {"nhs": "9434765919"})
+    response = await graphql(dsl.subject, CHILD_QUERY, {"nhs": child.nhs_number}, purpose=welfare)
+    unknown = await graphql(dsl.subject, CHILD_QUERY, {"nhs": "9434765919"}, purpose=welfare)
 
     # then the answer is the same as for an NHS number nobody holds: no confirmation
     for answer in (response.json(), unknown.json()):
