@@ -9,3 +9,6 @@ class Action(StrEnum):
     AMEND = "amend"
     NOTIFY = "notify"
     ACKNOWLEDGE = "acknowledge"
+    #: Override the relationship requirement for one child, with a written justification
+    #: (granted on ``identity``: the policy names who may break glass, for which purpose).
+    BREAK_GLASS = "break_glass"
