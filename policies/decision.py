@@ -211,7 +211,8 @@ def decide(
         and purpose is Purpose.DIRECT_CARE
     ):
         steps.append(StepResult(Step.RELATIONSHIP, True, Reason.CP_IS_FLAG))
-    elif facts.break_glass:
+    elif facts.break_glass or action is Action.BREAK_GLASS:
+        # an active session, or the request to open one: the override is what it is for
         break_glass = True
         steps.append(StepResult(Step.RELATIONSHIP, True, Reason.BREAK_GLASS))
     else:

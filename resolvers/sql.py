@@ -53,10 +53,12 @@ def relationship_in_force(child_id: InstrumentedAttribute[int]) -> ColumnElement
 
 
 def break_glass_in_force(child_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
-    """SQL: user ``:user_id`` has an unexpired break-glass session for the child at ``:now``."""
+    """SQL: user ``:user_id`` has an unexpired break-glass session for the child at ``:now``,
+    opened for the purpose now declared (``:purpose``)."""
     return exists().where(
         BreakGlass.child_id == child_id,
         BreakGlass.user_id == bindparam("user_id"),
+        BreakGlass.purpose == bindparam("purpose"),
         BreakGlass.started_at <= bindparam("now"),
         BreakGlass.expires_at > bindparam("now"),
     )
@@ -69,4 +71,5 @@ def access_params(ctx: RequestContext) -> dict[str, Any]:
         "user_id": principal.user_id,
         "today": ctx.today,
         "now": ctx.now,
+        "purpose": ctx.purpose,
     }

@@ -8,6 +8,7 @@ from typing import Any
 from vocab.agencies import AgencyKind
 from vocab.categories import Category
 from vocab.lawful_bases import LawfulBasis
+from vocab.purposes import Purpose
 from vocab.sex import Sex
 
 
@@ -27,6 +28,15 @@ class ChildView:
     family_name: str
     date_of_birth: date | None
     sex: Sex
+
+
+@dataclass(frozen=True, slots=True)
+class BreakGlassView:
+    id: uuid.UUID
+    hub_id: str
+    purpose: Purpose
+    started_at: datetime
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

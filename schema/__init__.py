@@ -16,6 +16,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from schema import break_glass as glass
 from schema import children, records, users
 from schema.errors import log_unexpected
 from schema.telemetry import OperationSpan
@@ -39,6 +40,14 @@ class Mutation:
     amend_record: records.Record = strawberry.mutation(
         resolver=records.amend_record,
         description="Amend your agency's own record; the previous version is kept.",
+    )
+    break_glass: glass.BreakGlassAccess = strawberry.mutation(
+        resolver=glass.break_glass,
+        description=(
+            "Override the relationship requirement for one child, for the declared purpose, "
+            "with a justification: time-boxed, alerted to the owning agencies and the DPO, "
+            "and reviewed."
+        ),
     )
 
 

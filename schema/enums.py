@@ -9,6 +9,7 @@ import strawberry
 from vocab.agencies import AgencyKind
 from vocab.categories import Category
 from vocab.lawful_bases import LawfulBasis
+from vocab.purposes import Purpose
 from vocab.roles import Role
 from vocab.sex import Sex
 
@@ -16,6 +17,7 @@ strawberry.enum(AgencyKind, description="Kind of partner agency.")
 strawberry.enum(Category, description="Record category (DESIGN §5).")
 strawberry.enum(LawfulBasis, description="Lawful basis for holding or sharing a record.")
 strawberry.enum(Role, description="A role held within one's own agency.")
+strawberry.enum(Purpose, description="Declared purpose of use (DESIGN §6).")
 strawberry.enum(Sex)
 
-__all__ = ["AgencyKind", "Category", "LawfulBasis", "Role", "Sex"]
+__all__ = ["AgencyKind", "Category", "LawfulBasis", "Purpose", "Role", "Sex"]

@@ -254,3 +254,14 @@ def test_every_purpose_has_a_statutory_basis() -> None:
 
 def test_every_caller_code_is_stable_upper_case() -> None:
     assert all(code.isupper() for code in CALLER_CODES.values())
+
+
+def test_opening_break_glass_needs_the_grant_not_a_relationship() -> None:
+    grants = FakeGrants(
+        (Role.SOCIAL_WORKER, AgencyKind.COUNCIL, Category.IDENTITY, Action.BREAK_GLASS, S47)
+    )
+    allowed = ask(Facts(), grants=grants, action=Action.BREAK_GLASS, category=Category.IDENTITY)
+    refused = ask(Facts(), grants=grants, who=principal(roles=frozenset({Role.GP})))
+
+    assert allowed == (True, Reason.BREAK_GLASS, None)
+    assert refused[0] is False
