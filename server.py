@@ -216,11 +216,20 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # The policy in force is the newest stored version, kept current in the background
+        # (LISTEN/NOTIFY on PostgreSQL, polling on SQLite); requests only read the store.
+        watcher = None
         if engine is not None:
             telemetry.configure(engine)
-        yield
-        if owns_engine and engine is not None:
-            await engine.dispose()
+            watcher = policy_store.PolicyWatcher(engine)
+            await watcher.start()
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                await watcher.stop()
+            if owns_engine and engine is not None:
+                await engine.dispose()
 
     return Starlette(
         routes=[

@@ -9,9 +9,14 @@ from policies.decision import Decision
 class AuditTrail:
     request_id: str
     decisions: list[Decision] = field(default_factory=list)
+    #: Fields returned null for a reason (child id, field, code): "fields masked".
+    masked: list[tuple[int, str, str]] = field(default_factory=list)
 
     def record(self, decision: Decision) -> None:
         self.decisions.append(decision)
+
+    def mask(self, child_id: int, field_name: str, code: str) -> None:
+        self.masked.append((child_id, field_name, code))
 
     @property
     def children(self) -> set[int]:

@@ -6,7 +6,7 @@ import logging
 #: Loggers that would write query parameters or row values if let below WARNING.
 DATA_BEARING_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
 #: Loggers too chatty for an operator at INFO.
-QUIET_LOGGERS = ("alembic.runtime.plugins",)
+QUIET_LOGGERS = ("alembic.runtime.plugins", "casbin")
 
 
 def configure(level: int = logging.INFO) -> None:

@@ -12,6 +12,7 @@ from db import Agency, Consent, Record, RecordVersion, SharingDecision
 from db.payloads import PayloadError, validate_payload
 from policies import Facts
 from resolvers.access import NOT_FOUND, decide, refusal, require_grant
+from resolvers.addresses import address_for
 from resolvers.children import ChildAccess, find_child
 from resolvers.context import RequestContext
 from resolvers.errors import HubError
@@ -188,7 +189,13 @@ async def records_for_child(
 
 
 async def redactions_for_child(ctx: RequestContext, *, child: ChildView) -> list[RedactionView]:
-    return (await shared_with_caller(ctx, child)).redactions
+    """Everything withheld from the caller for a reason they may be told: consent-based
+    categories, a shielded address."""
+    redactions = list((await shared_with_caller(ctx, child)).redactions)
+    address = await address_for(ctx, child)
+    if address.redaction is not None:
+        redactions.append(address.redaction)
+    return redactions
 
 
 def _check_period(valid_from: date, valid_to: date | None) -> None:

@@ -40,12 +40,32 @@ class BreakGlassView:
 
 
 @dataclass(frozen=True, slots=True)
+class CpIsFlagView:
+    category: Category
+    active: bool
+    ended_on: date | None
+    council: AgencyView
+    council_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class RedactionView:
     """A category (or one field) withheld from the caller, with the code saying why."""
 
     category: Category
     field: str | None
     code: str
+    #: Whom to contact instead (the council brokering contact for a shielded address).
+    contact: AgencyView | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddressView:
+    line1: str
+    line2: str | None
+    town: str
+    postcode: str
+    uprn: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,12 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from policies.admin import may_administer, may_read_policy
 from schema import break_glass as glass
-from schema import children, records, users
+from schema import children, consents, cp_is, records, users
+from schema import policy as policy_admin
 from schema.errors import log_unexpected
+from schema.permissions import requires
 from schema.telemetry import OperationSpan
 
 
@@ -28,6 +31,18 @@ class Query:
     child: children.Child | None = strawberry.field(
         resolver=children.child,
         description="A child by NHS number or hub id (exactly one), if visible to you.",
+    )
+    cp_is_flags: list[cp_is.CpIsFlag] = strawberry.field(
+        resolver=cp_is.cp_is_flags,
+        description=(
+            "CP-IS style flags for unscheduled care: empty when the child has none (or is "
+            "unknown). Each view of a flag notifies the responsible council."
+        ),
+    )
+    policy: policy_admin.PolicyState = strawberry.field(
+        resolver=policy_admin.policy,
+        extensions=requires(may_read_policy, "reading the sharing policy"),
+        description="The sharing policy in force (partnership administrators and DPOs).",
     )
 
 
@@ -47,6 +62,40 @@ class Mutation:
             "Override the relationship requirement for one child, for the declared purpose, "
             "with a justification: time-boxed, alerted to the owning agencies and the DPO, "
             "and reviewed."
+        ),
+    )
+    record_consent: consents.Consent = strawberry.mutation(
+        resolver=consents.record_consent,
+        description=(
+            "Record consent given for a child you work with: by whom, for which categories, "
+            "purposes and agencies, from when and until when."
+        ),
+    )
+    withdraw_consent: consents.Consent = strawberry.mutation(
+        resolver=consents.withdraw_consent,
+        description="Withdraw consent from now on; it is kept, and withdrawing again is a no-op.",
+    )
+    record_decision_not_to_share: consents.SharingDecision = strawberry.mutation(
+        resolver=consents.record_decision_not_to_share,
+        description=(
+            "Record your agency's decision not to share a category about a child, with its "
+            "reason: partners stop seeing your records of that category."
+        ),
+    )
+    grant_policy: policy_admin.PolicyState = strawberry.mutation(
+        resolver=policy_admin.grant_policy,
+        extensions=requires(may_administer, "changing the sharing policy"),
+        description=(
+            "Add a grant to the sharing policy, as a new version in force in every server "
+            "within a second (partnership administrators)."
+        ),
+    )
+    revoke_policy: policy_admin.PolicyState = strawberry.mutation(
+        resolver=policy_admin.revoke_policy,
+        extensions=requires(may_administer, "changing the sharing policy"),
+        description=(
+            "Revoke a grant from the sharing policy, as a new version in force in every server "
+            "within a second (partnership administrators)."
         ),
     )
 

@@ -4,10 +4,12 @@ import datetime
 
 import strawberry
 
+from resolvers import addresses as resolve_addresses
 from resolvers import children as resolve_children
 from resolvers import records as resolve_records
 from resolvers.context import RequestContext
 from resolvers.views import ChildView
+from schema.agencies import Agency
 from schema.enums import Category, Sex
 from schema.records import Record
 
@@ -27,7 +29,26 @@ async def _records(
 class Redaction:
     category: Category
     field: str | None = strawberry.field(description="The field withheld; null: the category.")
-    code: str = strawberry.field(description="Why, e.g. CONSENT_REQUIRED.")
+    code: str = strawberry.field(description="Why, e.g. CONSENT_REQUIRED, ADDRESS_SHIELDED.")
+    contact: Agency | None = strawberry.field(
+        default=None, description="Whom to contact instead, e.g. the council brokering contact."
+    )
+
+
+@strawberry.type(description="Where the child lives now.")
+class Address:
+    line1: str
+    line2: str | None
+    town: str
+    postcode: str
+    uprn: str | None = strawberry.field(description="Unique Property Reference Number.")
+
+
+async def _address(
+    info: strawberry.Info[RequestContext, None], root: strawberry.Parent[ChildView]
+) -> Address | None:
+    answer = await resolve_addresses.address_for(info.context, root)
+    return answer.address  # type: ignore[return-value]  # AddressView has Address's fields
 
 
 async def _redactions(
@@ -48,6 +69,10 @@ class Child:
     records: list[Record] = strawberry.field(
         resolver=_records,
         description="Records about the child you may see for your declared purpose.",
+    )
+    address: Address | None = strawberry.field(
+        resolver=_address,
+        description="Null when unknown or shielded (then listed in redactions with a contact).",
     )
     redactions: list[Redaction] = strawberry.field(
         resolver=_redactions,

@@ -6,6 +6,7 @@ the policy all speak the same enum members.
 
 import strawberry
 
+from vocab.actions import Action
 from vocab.agencies import AgencyKind
 from vocab.categories import Category
 from vocab.lawful_bases import LawfulBasis
@@ -13,6 +14,7 @@ from vocab.purposes import Purpose
 from vocab.roles import Role
 from vocab.sex import Sex
 
+strawberry.enum(Action, description="An action on a category of record (DESIGN §6).")
 strawberry.enum(AgencyKind, description="Kind of partner agency.")
 strawberry.enum(Category, description="Record category (DESIGN §5).")
 strawberry.enum(LawfulBasis, description="Lawful basis for holding or sharing a record.")
@@ -20,4 +22,4 @@ strawberry.enum(Role, description="A role held within one's own agency.")
 strawberry.enum(Purpose, description="Declared purpose of use (DESIGN §6).")
 strawberry.enum(Sex)
 
-__all__ = ["AgencyKind", "Category", "LawfulBasis", "Purpose", "Role", "Sex"]
+__all__ = ["Action", "AgencyKind", "Category", "LawfulBasis", "Purpose", "Role", "Sex"]

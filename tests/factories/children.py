@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.gb import nhs
 
-from db import Agency, Child, ChildRelationship, Record, User
+from db import Address, Agency, Child, ChildRelationship, Household, HouseholdChild, Record, User
 from identifiers import new_hub_id
 from vocab.categories import Category
 from vocab.lawful_bases import LawfulBasis
@@ -109,3 +109,24 @@ async def make_record(
     session.add(record)
     await session.flush()
     return record
+
+
+async def house(
+    session: AsyncSession, child: Child, *, shielded: bool = False, postcode: str = "LE1 6ZZ"
+) -> Household:
+    """Put ``child`` in a household at a synthetic address, from a month ago."""
+    address = Address(line1="1 Example Row", town="Leicester", postcode=postcode)
+    session.add(address)
+    await session.flush()
+    household = Household(address_id=address.id, address_shielded=shielded)
+    session.add(household)
+    await session.flush()
+    session.add(
+        HouseholdChild(
+            household_id=household.id,
+            child_id=child.id,
+            valid_from=date.today() - timedelta(days=30),  # noqa: DTZ011 civil date
+        )
+    )
+    await session.flush()
+    return household
