@@ -19,8 +19,10 @@ from resolvers.errors import HubError
 from resolvers.sql import access_params, break_glass_in_force, execute, fetch, relationship_in_force
 from resolvers.views import AgencyView, ChildView, RecordView, RedactionView
 from vocab.actions import Action
+from vocab.agencies import AgencyKind
 from vocab.categories import Category
 from vocab.lawful_bases import LawfulBasis
+from vocab.restrictions import Restriction
 
 MAX_CATEGORIES = len(Category)
 
@@ -69,6 +71,8 @@ _FOR_AMEND = (
         Record.version,
         Record.updated_at,
         Record.updated_by,
+        Record.restriction,
+        Record.disclose_from,
         relationship_in_force(Record.child_id).label("relationship"),
         break_glass_in_force(Record.child_id).label("break_glass"),
     )
@@ -85,6 +89,8 @@ _UPDATE_RECORD = (
         valid_to=bindparam("valid_to"),
         payload=bindparam("payload"),
         version=bindparam("version"),
+        restriction=bindparam("restriction"),
+        disclose_from=bindparam("disclose_from"),
         updated_at=bindparam("updated_at"),
         updated_by=bindparam("updated_by"),
     )
@@ -104,6 +110,8 @@ def _view(row: Row[Any]) -> RecordView:
         version=row[10],
         created_at=row[11],
         updated_at=row[12],
+        restriction=row[14],
+        disclose_from=row[15],
     )
 
 
@@ -198,6 +206,23 @@ async def redactions_for_child(ctx: RequestContext, *, child: ChildView) -> list
     return redactions
 
 
+def _check_restriction(
+    ctx: RequestContext, restriction: Restriction, disclose_from: date | None
+) -> None:
+    if restriction is Restriction.COVERT and ctx.principal.agency_kind is not AgencyKind.POLICE:
+        raise HubError(
+            "INVALID_RESTRICTION",
+            "restriction: only the police mark an interest covert",
+            field="restriction",
+        )
+    if disclose_from is not None and restriction is not Restriction.COVERT:
+        raise HubError(
+            "INVALID_RESTRICTION",
+            "discloseFrom: only a covert record has a disclosure date",
+            field="discloseFrom",
+        )
+
+
 def _check_period(valid_from: date, valid_to: date | None) -> None:
     if valid_to is not None and valid_to < valid_from:
         raise HubError("INVALID_PERIOD", "validTo: is before validFrom", field="validTo")
@@ -225,6 +250,8 @@ async def create_record(
     valid_from: date,
     valid_to: date | None,
     payload: Any,
+    restriction: Restriction = Restriction.NONE,
+    disclose_from: date | None = None,
 ) -> RecordView:
     """Record a fact the caller's agency holds about a child it has a relationship with."""
     require_grant(ctx, action=Action.CREATE, category=category)
@@ -238,6 +265,7 @@ async def create_record(
     if not decision.allowed:
         raise refusal(decision, field="category")
     _check_period(valid_from, valid_to)
+    _check_restriction(ctx, restriction, disclose_from)
     clean = _payload(category, payload)
     record_id = uuid.uuid4()
     await execute(
@@ -251,6 +279,8 @@ async def create_record(
         valid_from=valid_from,
         valid_to=valid_to,
         payload=clean,
+        restriction=restriction,
+        disclose_from=disclose_from,
         version=1,
         created_at=ctx.now,
         created_by=ctx.principal.user_id,
@@ -268,6 +298,8 @@ async def amend_record(
     lawful_basis: LawfulBasis | None,
     valid_to: date | None,
     payload: Any | None,
+    restriction: Restriction | None = None,
+    disclose_from: date | None = None,
 ) -> RecordView:
     """Amend the caller's agency's own record; the previous version is kept.
 
@@ -307,6 +339,13 @@ async def amend_record(
         raise conflict
     new_valid_to = valid_to if valid_to is not None else record.valid_to
     _check_period(record.valid_from, new_valid_to)
+    new_restriction = restriction if restriction is not None else record.restriction
+    new_disclose_from = (
+        disclose_from
+        if disclose_from is not None
+        else (record.disclose_from if new_restriction is Restriction.COVERT else None)
+    )
+    _check_restriction(ctx, new_restriction, new_disclose_from)
     new_payload = record.payload if payload is None else _payload(record.category, payload)
     await execute(
         ctx,
@@ -329,6 +368,8 @@ async def amend_record(
         valid_to=new_valid_to,
         payload=new_payload,
         version=expected_version + 1,
+        restriction=new_restriction,
+        disclose_from=new_disclose_from,
         updated_at=ctx.now,
         updated_by=ctx.principal.user_id,
     )

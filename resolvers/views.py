@@ -9,6 +9,7 @@ from vocab.agencies import AgencyKind
 from vocab.categories import Category
 from vocab.lawful_bases import LawfulBasis
 from vocab.purposes import Purpose
+from vocab.restrictions import Restriction
 from vocab.sex import Sex
 
 
@@ -81,3 +82,5 @@ class RecordView:
     version: int
     created_at: datetime
     updated_at: datetime
+    restriction: Restriction = Restriction.NONE
+    disclose_from: date | None = None

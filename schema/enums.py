@@ -11,6 +11,7 @@ from vocab.agencies import AgencyKind
 from vocab.categories import Category
 from vocab.lawful_bases import LawfulBasis
 from vocab.purposes import Purpose
+from vocab.restrictions import Restriction
 from vocab.roles import Role
 from vocab.sex import Sex
 
@@ -21,5 +22,15 @@ strawberry.enum(LawfulBasis, description="Lawful basis for holding or sharing a 
 strawberry.enum(Role, description="A role held within one's own agency.")
 strawberry.enum(Purpose, description="Declared purpose of use (DESIGN §6).")
 strawberry.enum(Sex)
+strawberry.enum(Restriction, description="A restriction on who beyond the owner may see a record.")
 
-__all__ = ["Action", "AgencyKind", "Category", "LawfulBasis", "Purpose", "Role", "Sex"]
+__all__ = [
+    "Action",
+    "AgencyKind",
+    "Category",
+    "LawfulBasis",
+    "Purpose",
+    "Restriction",
+    "Role",
+    "Sex",
+]

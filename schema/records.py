@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 from resolvers import records as resolve
 from resolvers.context import RequestContext
 from schema.agencies import Agency
-from schema.enums import Category, LawfulBasis
+from schema.enums import Category, LawfulBasis, Restriction
 
 
 @strawberry.type(description="One fact an agency holds about a child, in one category.")
@@ -23,6 +23,8 @@ class Record:
     valid_to: datetime.date | None
     payload: JSON = strawberry.field(description="Structured by category; see README.")
     version: int
+    restriction: Restriction
+    disclose_from: datetime.date | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -41,6 +43,13 @@ class CreateRecordInput:
     valid_from: datetime.date
     valid_to: datetime.date | None = None
     payload: JSON
+    restriction: Restriction = strawberry.field(
+        default=Restriction.NONE,
+        description="SEALED: your agency only. COVERT (police): police until discloseFrom.",
+    )
+    disclose_from: datetime.date | None = strawberry.field(
+        default=None, description="For a COVERT record: from when partners may see it."
+    )
 
 
 @strawberry.input
@@ -52,6 +61,8 @@ class AmendRecordInput:
     lawful_basis: LawfulBasis | None = None
     valid_to: datetime.date | None = None
     payload: JSON | None = None
+    restriction: Restriction | None = None
+    disclose_from: datetime.date | None = None
 
 
 def _unset(value: Any) -> Any:
@@ -70,6 +81,8 @@ async def create_record(
         valid_from=input.valid_from,
         valid_to=input.valid_to,
         payload=input.payload,
+        restriction=input.restriction,
+        disclose_from=input.disclose_from,
     )
     return view  # type: ignore[return-value]  # RecordView has Record's fields
 
@@ -84,5 +97,7 @@ async def amend_record(
         lawful_basis=input.lawful_basis,
         valid_to=input.valid_to,
         payload=input.payload,
+        restriction=input.restriction,
+        disclose_from=input.disclose_from,
     )
     return view  # type: ignore[return-value]  # RecordView has Record's fields

@@ -235,3 +235,86 @@ async def test_allocation_to_a_named_worker_is_theirs_alone(
 
     assert mine.json()["data"]["child"]["hubId"] == child.hub_id
     assert theirs.json()["errors"][0]["extensions"]["code"] == "CHILD_NOT_FOUND"
+
+
+CREATE = """
+mutation Create($input: CreateRecordInput!) {
+  createRecord(input: $input) { id restriction discloseFrom }
+}
+"""
+
+
+async def test_police_mark_an_interest_covert_and_release_it(
+    session: AsyncSession, graphql: GraphQLCall
+) -> None:
+    # given a child both the police and the council work with
+    council = await make_agency(session)
+    police = await make_agency(session, AgencyKind.POLICE)
+    officer = await make_user(session, police, (Role.POLICE_PUBLIC_PROTECTION,))
+    worker = await make_user(session, council, (Role.SOCIAL_WORKER,))
+    child = await make_child(session)
+    await relate(session, child, council)
+    await relate(session, child, police, RelationshipKind.INCIDENT)
+
+    # when the police record a missing episode as covert
+    created = await graphql(
+        officer.subject,
+        CREATE,
+        {
+            "input": {
+                "child": {"nhsNumber": child.nhs_number},
+                "category": "POLICE_MISSING_EPISODE",
+                "lawfulBasis": "CHILDREN_ACT_1989_S47",
+                "validFrom": "2026-11-01",
+                "payload": {"reported_at": "2026-11-01T23:00:00Z"},
+                "restriction": "COVERT",
+                "discloseFrom": "2027-06-01",
+            }
+        },
+    )
+    record = created.json()["data"]["createRecord"]
+    hidden = await ask(graphql, worker, child)
+
+    # and later bring the disclosure date forward to today
+    amended = await graphql(
+        officer.subject,
+        "mutation($i: AmendRecordInput!) { amendRecord(input: $i) { discloseFrom } }",
+        {
+            "i": {
+                "id": record["id"],
+                "expectedVersion": 1,
+                "discloseFrom": date.today().isoformat(),  # noqa: DTZ011 civil date
+            }
+        },
+    )
+    released = await ask(graphql, worker, child)
+
+    # then the council saw nothing until the date, and the record from then on
+    assert record["restriction"] == "COVERT"
+    assert record["id"] not in ids(hidden)
+    assert "errors" not in amended.json()
+    assert record["id"] in ids(released)
+
+
+async def test_only_the_police_mark_covert(session: AsyncSession, graphql: GraphQLCall) -> None:
+    council = await make_agency(session)
+    worker = await make_user(session, council, (Role.SOCIAL_WORKER,))
+    child = await make_child(session)
+    await relate(session, child, council)
+
+    refused = await graphql(
+        worker.subject,
+        CREATE,
+        {
+            "input": {
+                "child": {"nhsNumber": child.nhs_number},
+                "category": "COUNCIL_CHILD_IN_NEED",
+                "lawfulBasis": "CHILDREN_ACT_1989_S17",
+                "validFrom": "2026-11-01",
+                "payload": {"primary_need": "abuse_or_neglect"},
+                "restriction": "COVERT",
+            }
+        },
+    )
+
+    assert refused.json()["errors"][0]["extensions"]["code"] == "INVALID_RESTRICTION"
