@@ -12,7 +12,7 @@ from db.children import (
     HouseholdAdult,
     HouseholdChild,
 )
-from db.consents import Consent, SharingDecision
+from db.consents import Consent, SharingDecision, StatutorySharing
 from db.records import Record, RecordVersion
 from db.relationships import ChildRelationship
 
@@ -35,6 +35,7 @@ __all__ = [
     "Record",
     "RecordVersion",
     "SharingDecision",
+    "StatutorySharing",
     "User",
     "UserRole",
 ]

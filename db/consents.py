@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from db.base import Base, str_enum, utcnow
 from vocab.categories import Category
 from vocab.consent import ConsentGiver, NotSharingReason
+from vocab.lawful_bases import LawfulBasis
 
 
 class Consent(Base):
@@ -58,5 +59,25 @@ class SharingDecision(Base):
     reference: Mapped[str | None] = mapped_column(String(64))
 
 
+class StatutorySharing(Base):
+    """Consent-based categories shared with one agency without consent, on a statutory basis
+    from a fixed list, with a written justification, for a limited time."""
+
+    __tablename__ = "statutory_sharing"
+    __table_args__ = (CheckConstraint("expires_at > created_at", name="period"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"))
+    #: The agency the categories are shared with (the one that asked).
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    basis: Mapped[LawfulBasis] = mapped_column(str_enum(LawfulBasis, "lawful_basis"))
+    justification: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
 Index("ix_consents_child", Consent.child_id)
+Index("ix_statutory_sharing_child_agency", StatutorySharing.child_id, StatutorySharing.agency_id)
 Index("ix_sharing_decisions_child_agency", SharingDecision.child_id, SharingDecision.agency_id)

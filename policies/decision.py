@@ -92,6 +92,9 @@ class Facts:
     owner_agency_id: int | None = None
     #: Consent in force covering this category, the caller's agency and the purpose.
     consent: bool = False
+    #: A recorded statutory basis (with justification) for sharing this consent-based
+    #: category with the caller's agency without consent.
+    statutory_basis: LawfulBasis | None = None
     restriction: Restriction = Restriction.NONE
     #: A covert record whose disclosure date has come.
     disclosable: bool = False
@@ -226,9 +229,12 @@ def decide(
 
     # 5. lawful basis: consent for consent-based categories held by another agency
     if category in CONSENT_CATEGORIES and action is Action.READ and not own:
-        if not facts.consent:
+        if facts.consent:
+            basis, basis_reason = LawfulBasis.CONSENT, Reason.CONSENT
+        elif facts.statutory_basis is not None:
+            basis, basis_reason = facts.statutory_basis, Reason.STATUTORY_OVERRIDE
+        else:
             return fail(Step.LAWFUL_BASIS, Reason.CONSENT_REQUIRED, rule=rule)
-        basis, basis_reason = LawfulBasis.CONSENT, Reason.CONSENT
     else:
         basis, basis_reason = STATUTORY_BASIS[purpose], Reason.STATUTORY_BASIS
     steps.append(StepResult(Step.LAWFUL_BASIS, True, basis_reason, basis))

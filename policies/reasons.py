@@ -17,6 +17,7 @@ class Reason(StrEnum):
     CONSENT = "consent"
     CONSENT_REQUIRED = "consent_required"
     STATUTORY_BASIS = "statutory_basis"
+    STATUTORY_OVERRIDE = "statutory_override"
     RECORD_SEALED = "record_sealed"
     COVERT_INTEREST = "covert_interest"
     NOT_SHARED = "not_shared"

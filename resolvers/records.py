@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, or_, select, update
 
-from db import Agency, Consent, Record, RecordVersion, SharingDecision
+from db import Agency, Consent, Record, RecordVersion, SharingDecision, StatutorySharing
 from db.payloads import PayloadError, validate_payload
 from policies import Facts
 from resolvers.access import NOT_FOUND, decide, refusal, require_grant
@@ -55,6 +55,12 @@ _CONSENTS = select(Consent.categories, Consent.purposes, Consent.agency_ids).whe
     Consent.withdrawn_at.is_(None),
     Consent.starts_on <= bindparam("today"),
     or_(Consent.expires_on.is_(None), Consent.expires_on >= bindparam("today")),
+)
+_STATUTORY = select(StatutorySharing.categories, StatutorySharing.basis).where(
+    StatutorySharing.child_id == bindparam("child_id"),
+    StatutorySharing.agency_id == bindparam("agency_id"),
+    StatutorySharing.created_at <= bindparam("now"),
+    StatutorySharing.expires_at > bindparam("now"),
 )
 _NOT_SHARED = select(SharingDecision.agency_id, SharingDecision.category).where(
     SharingDecision.child_id == bindparam("child_id"), SharingDecision.lifted_at.is_(None)
@@ -148,6 +154,12 @@ async def shared_with_caller(ctx: RequestContext, child: ChildView) -> Shared:
     consents = await fetch(ctx, _CONSENTS, child_id=child.id, today=ctx.today)
     not_shared = {(a, c) for a, c in await fetch(ctx, _NOT_SHARED, child_id=child.id)}
     consented = _consented(consents, ctx)
+    statutory: dict[str, LawfulBasis] = {}
+    for categories, basis in await fetch(
+        ctx, _STATUTORY, child_id=child.id, agency_id=ctx.principal.agency_id, now=ctx.now
+    ):
+        for category_value in categories:
+            statutory.setdefault(category_value, basis)
     today = ctx.today
     decided: dict[tuple[Any, ...], bool] = {}
     redactions: dict[Category, RedactionView] = {}
@@ -168,6 +180,7 @@ async def shared_with_caller(ctx: RequestContext, child: ChildView) -> Shared:
                     break_glass=access.break_glass,
                     owner_agency_id=owner,
                     consent=category.value in consented,
+                    statutory_basis=statutory.get(category.value),
                     restriction=restriction,
                     disclosable=disclosable,
                     not_shared=(owner, category) in not_shared,

@@ -50,6 +50,15 @@ class CpIsFlagView:
 
 
 @dataclass(frozen=True, slots=True)
+class StatutorySharingView:
+    id: uuid.UUID
+    categories: list[Category]
+    basis: LawfulBasis
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RedactionView:
     """A category (or one field) withheld from the caller, with the code saying why."""
 

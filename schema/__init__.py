@@ -18,7 +18,7 @@ from strawberry.types import ExecutionContext
 
 from policies.admin import may_administer, may_read_policy
 from schema import break_glass as glass
-from schema import children, consents, cp_is, records, users
+from schema import children, consents, cp_is, records, statutory, users
 from schema import policy as policy_admin
 from schema.errors import log_unexpected
 from schema.permissions import requires
@@ -80,6 +80,14 @@ class Mutation:
         description=(
             "Record your agency's decision not to share a category about a child, with its "
             "reason: partners stop seeing your records of that category."
+        ),
+    )
+    record_statutory_sharing: statutory.StatutorySharing = strawberry.mutation(
+        resolver=statutory.record_statutory_sharing,
+        description=(
+            "Share consent-based categories with your agency without consent, on a statutory "
+            "basis from a fixed list and a written justification, for a limited time; the "
+            "owning agencies are notified."
         ),
     )
     grant_policy: policy_admin.PolicyState = strawberry.mutation(

@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 from vocab.categories import Category
+from vocab.lawful_bases import LawfulBasis
 
 
 class ConsentGiver(StrEnum):
@@ -20,4 +21,15 @@ class NotSharingReason(StrEnum):
 #: Categories shared only with consent in scope, or on a statutory basis with justification.
 CONSENT_CATEGORIES: frozenset[Category] = frozenset(
     {Category.COUNCIL_EARLY_HELP, Category.HEALTH_MENTAL_HEALTH}
+)
+
+#: The fixed list of statutory bases on which a consent-based category may be shared
+#: without consent, with a written justification (DESIGN §6.3).
+STATUTORY_OVERRIDE_BASES: frozenset[LawfulBasis] = frozenset(
+    {
+        LawfulBasis.CHILDREN_ACT_1989_S17,
+        LawfulBasis.CHILDREN_ACT_1989_S47,
+        LawfulBasis.DPA_2018_SCH1_PARA18,
+        LawfulBasis.CWS_ACT_2026_DUTY_TO_SHARE,
+    }
 )

@@ -265,3 +265,18 @@ def test_opening_break_glass_needs_the_grant_not_a_relationship() -> None:
 
     assert allowed == (True, Reason.BREAK_GLASS, None)
     assert refused[0] is False
+
+
+def test_a_recorded_statutory_basis_stands_in_for_consent() -> None:
+    decision = decide(
+        grant_all(),
+        principal(),
+        purpose=S47,
+        action=Action.READ,
+        category=Category.HEALTH_MENTAL_HEALTH,
+        child_id=7,
+        facts=replace(RELATED, statutory_basis=LawfulBasis.CHILDREN_ACT_1989_S47),
+    )
+    assert decision.allowed
+    assert decision.lawful_basis is LawfulBasis.CHILDREN_ACT_1989_S47
+    assert decision.steps[3].reason is Reason.STATUTORY_OVERRIDE

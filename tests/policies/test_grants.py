@@ -91,12 +91,14 @@ EXPECTATIONS = [
      P.SAFEGUARDING_S47, True),
     (D.GP, K.HEALTH, C.HEALTH_MENTAL_HEALTH, A.READ, P.DIRECT_CARE, True),
     (D.GP, K.HEALTH, C.HEALTH_MENTAL_HEALTH, A.READ, P.SAFEGUARDING_S47, False),
-    # Social care: statutory records for s47, consent-based ones only for early help.
+    # Social care: statutory records for s47; consent-based ones for early help, and for
+    # s47 only with consent or a recorded statutory basis (the decision's lawful-basis step).
     (D.SOCIAL_WORKER, K.COUNCIL, C.POLICE_DOMESTIC_ABUSE_INCIDENT, A.READ,
      P.SAFEGUARDING_S47, True),
     (D.SOCIAL_WORKER, K.COUNCIL, C.COUNCIL_CHILD_PROTECTION_PLAN, A.AMEND,
      P.SAFEGUARDING_S47, True),
-    (D.SOCIAL_WORKER, K.COUNCIL, C.COUNCIL_EARLY_HELP, A.READ, P.SAFEGUARDING_S47, False),
+    (D.SOCIAL_WORKER, K.COUNCIL, C.COUNCIL_EARLY_HELP, A.READ, P.SAFEGUARDING_S47, True),
+    (D.SOCIAL_WORKER, K.COUNCIL, C.COUNCIL_EARLY_HELP, A.READ, P.EDUCATION_WELFARE, False),
     (D.SOCIAL_WORKER, K.COUNCIL, C.COUNCIL_EARLY_HELP, A.READ, P.EARLY_HELP, True),
     (D.SOCIAL_WORKER, K.COUNCIL, C.POLICE_EXPLOITATION_INTELLIGENCE, A.READ,
      P.SAFEGUARDING_S47, False),
@@ -195,10 +197,12 @@ def test_the_partnership_admin_sees_no_child() -> None:
         assert DEFAULT_TABLE.grants_for({D.PARTNERSHIP_ADMIN}, kind) == frozenset()
 
 
-def test_consent_based_categories_only_for_consent_purposes() -> None:
+def test_consent_based_categories_only_for_care_and_safeguarding_purposes() -> None:
+    # Beyond early help and direct care, only safeguarding purposes, where the decision still
+    # requires consent or a recorded statutory basis for another agency's record.
     consent_based = {C.COUNCIL_EARLY_HELP, C.HEALTH_MENTAL_HEALTH}
     purposes = {g.purpose for g in DEFAULT_GRANTS if g.category in consent_based}
-    assert purposes == {P.EARLY_HELP, P.DIRECT_CARE}
+    assert purposes == {P.EARLY_HELP, P.DIRECT_CARE, P.SAFEGUARDING_S47, P.SAFEGUARDING_MASH}
 
 
 def test_statistics_is_never_granted_at_row_level() -> None:
