@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, or_, select
 
 from db import Address, Agency, ChildRelationship, Household, HouseholdChild
-from resolvers.context import RequestContext
+from resolvers.context import RequestContext, once
 from resolvers.sql import fetch
 from resolvers.views import AddressView, AgencyView, ChildView, RedactionView
 from vocab.agencies import AgencyKind
@@ -58,10 +58,10 @@ class AddressAnswer:
 
 async def address_for(ctx: RequestContext, child: ChildView) -> AddressAnswer:
     """Reached only through ``get_child``, whose identity decision covers the address."""
-    key = ("address", child.id)
-    cached = ctx.memo.get(key)
-    if isinstance(cached, AddressAnswer):
-        return cached
+    return await once(ctx, ("address", child.id), lambda: _address(ctx, child))
+
+
+async def _address(ctx: RequestContext, child: ChildView) -> AddressAnswer:
     rows = await fetch(ctx, _CURRENT, child_id=child.id, today=ctx.today)
     if not rows:
         answer = AddressAnswer(None, None)
@@ -72,5 +72,4 @@ async def address_for(ctx: RequestContext, child: ChildView) -> AddressAnswer:
         answer = AddressAnswer(None, RedactionView(Category.IDENTITY, "address", SHIELDED, contact))
     else:
         answer = AddressAnswer(AddressView(*rows[0][:5]), None)
-    ctx.memo[key] = answer
     return answer

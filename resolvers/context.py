@@ -1,7 +1,10 @@
 """What every resolver receives: the unit of work, the caller and the request's audit trail."""
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,3 +34,18 @@ class RequestContext:
     def today(self) -> date:
         """The date in England now: relationships and validity periods are civil dates."""
         return self.now.astimezone(LONDON).date()
+
+
+T = TypeVar("T")
+
+
+async def once(ctx: RequestContext, key: object, make: Callable[[], Awaitable[T]]) -> T:
+    """Compute ``make()`` once per request for ``key``, even when sibling fields resolve
+    concurrently (``records`` and ``redactions`` of one child both need the same decisions):
+    the first caller starts it, the others await the same task."""
+    task = ctx.memo.get(key)
+    if task is None:
+        task = asyncio.ensure_future(make())
+        ctx.memo[key] = task
+    result: T = await cast("asyncio.Future[T]", task)
+    return result
