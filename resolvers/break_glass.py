@@ -15,6 +15,7 @@ from resolvers.access import NOT_FOUND, decide, refusal, require_grant
 from resolvers.children import find_child
 from resolvers.context import RequestContext
 from resolvers.errors import HubError
+from resolvers.errors import justification as require_justification
 from resolvers.notifications import notify
 from resolvers.sql import execute, fetch
 from resolvers.views import BreakGlassView
@@ -24,8 +25,6 @@ from vocab.notifications import NotificationKind
 
 DEFAULT_HOURS = 4
 MAX_HOURS = 8
-MIN_JUSTIFICATION = 20
-MAX_JUSTIFICATION = 2000
 
 _INSERT = insert(BreakGlass)
 _OWNERS = select(Record.agency_id).where(Record.child_id == bindparam("child_id")).distinct()
@@ -39,13 +38,7 @@ async def open_break_glass(
     justification: str,
     hours: int,
 ) -> BreakGlassView:
-    text = justification.strip()
-    if not MIN_JUSTIFICATION <= len(text) <= MAX_JUSTIFICATION:
-        raise HubError(
-            "JUSTIFICATION_REQUIRED",
-            f"justification: write {MIN_JUSTIFICATION} to {MAX_JUSTIFICATION} characters",
-            field="justification",
-        )
+    text = require_justification(justification)
     if not 1 <= hours <= MAX_HOURS:
         raise HubError("INVALID_INPUT", f"hours: 1 to {MAX_HOURS}", field="hours")
     require_grant(ctx, action=Action.BREAK_GLASS, category=Category.IDENTITY)

@@ -23,6 +23,7 @@ from resolvers.access import NOT_FOUND, decide, refusal, require_grant
 from resolvers.children import ChildAccess, find_child
 from resolvers.context import RequestContext
 from resolvers.errors import HubError
+from resolvers.errors import justification as require_justification
 from resolvers.sql import access_params, break_glass_in_force, execute, fetch, relationship_in_force
 from vocab.actions import Action
 from vocab.categories import OWNER_KINDS, Category
@@ -33,8 +34,6 @@ MAX_CATEGORIES = len(Category)
 MAX_PURPOSES = len(Purpose)
 #: Agencies one consent may name; more is a sign of a mistake (leave it out for every one).
 MAX_AGENCIES = 100
-MIN_JUSTIFICATION = 20
-MAX_JUSTIFICATION = 2000
 
 _CONSENT = select(
     Consent.id,
@@ -266,13 +265,7 @@ async def record_decision_not_to_share(
             field="category",
         )
     found = await _reach_child(ctx, nhs_number=nhs_number, hub_id=hub_id)
-    text = justification.strip()
-    if not MIN_JUSTIFICATION <= len(text) <= MAX_JUSTIFICATION:
-        raise HubError(
-            "JUSTIFICATION_REQUIRED",
-            f"justification: write {MIN_JUSTIFICATION} to {MAX_JUSTIFICATION} characters",
-            field="justification",
-        )
+    text = require_justification(justification)
     decision_id = uuid.uuid4()
     await execute(
         ctx,

@@ -16,6 +16,7 @@ from resolvers.access import NOT_FOUND, decide, refusal, require_grant
 from resolvers.children import find_child
 from resolvers.context import RequestContext
 from resolvers.errors import HubError
+from resolvers.errors import justification as require_justification
 from resolvers.notifications import notify
 from resolvers.sql import execute, fetch
 from resolvers.views import StatutorySharingView
@@ -27,8 +28,6 @@ from vocab.notifications import NotificationKind
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 90
-MIN_JUSTIFICATION = 20
-MAX_JUSTIFICATION = 2000
 
 _INSERT = insert(StatutorySharing)
 _OWNERS = (
@@ -64,13 +63,7 @@ async def record_statutory_sharing(
             "basis: not a statutory basis for sharing without consent",
             field="basis",
         )
-    text = justification.strip()
-    if not MIN_JUSTIFICATION <= len(text) <= MAX_JUSTIFICATION:
-        raise HubError(
-            "JUSTIFICATION_REQUIRED",
-            f"justification: write {MIN_JUSTIFICATION} to {MAX_JUSTIFICATION} characters",
-            field="justification",
-        )
+    text = require_justification(justification)
     if not 1 <= days <= MAX_DAYS:
         raise HubError("INVALID_INPUT", f"days: 1 to {MAX_DAYS}", field="days")
     require_grant(ctx, action=Action.READ, category=Category.IDENTITY)
