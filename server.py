@@ -22,9 +22,14 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
+from audit.events import Event, Outcome
+from audit.events import build as build_event
+from audit.store import AuditUnavailable
 from audit.trail import AuditTrail
+from audit.writer import commit_with_event
 from auth import AuthError, TokenVerifier, load_issuers
 from auth.dev_issuer import ensure_keys
+from auth.tokens import Claims
 from db import Agency, User, UserRole
 from db.engine import create_engine, session_factory
 from hub import logs, telemetry
@@ -34,6 +39,7 @@ from policies.principal import Principal
 from resolvers.context import RequestContext
 from schema import build_schema
 from schema.errors import present
+from schema.telemetry import document_hash
 from vocab.purposes import Purpose
 
 logger = logging.getLogger("hub.server")
@@ -128,6 +134,38 @@ def _parse_body(raw: bytes) -> tuple[str, dict[str, Any] | None, str | None] | R
     return query, variables, operation
 
 
+def audit_event(
+    context: RequestContext,
+    claims: Claims,
+    query: str,
+    variables: dict[str, Any] | None,
+    data: object,
+    errors: list[dict[str, Any]],
+) -> Event:
+    """The operation's audit event: what was decided, touched and masked, never contents."""
+    if not errors:
+        outcome = Outcome.SUCCESS
+    elif data:
+        outcome = Outcome.PARTIAL
+    else:
+        outcome = Outcome.FAILURE
+    return build_event(
+        trail=context.audit,
+        principal=context.principal,
+        client=claims.client,
+        purpose=context.purpose,
+        occurred_at=context.now,
+        operation_type=context.operation_type,
+        operation_name=context.operation_name,
+        document_sha256=document_hash(query),
+        variable_names=(variables or {}).keys(),
+        policy_version=context.grants.version,
+        outcome=outcome,
+        error_codes=(error["extensions"]["code"] for error in errors),
+        trace_id=context.trace_id,
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -137,7 +175,7 @@ def create_app(
 ) -> Starlette:
     owns_engine = engine is None and sessions is None
     if sessions is None:
-        engine = engine or create_engine(settings.database_url)
+        engine = engine or create_engine(settings.database_url, role=settings.db_role)
         sessions = session_factory(engine)
     verifier = verifier or make_verifier(settings)
     schema: strawberry.Schema = build_schema(
@@ -202,13 +240,23 @@ def create_app(
                 context_value=context,
                 operation_name=operation,
             )
-            if result.errors:
-                await session.rollback()
-            else:
-                await session.commit()
+            errors = (
+                present(result.errors, query=query, variables=variables) if result.errors else []
+            )
+            event = audit_event(context, claims, query, variables, result.data, errors)
+            try:
+                await commit_with_event(session, event, keep_changes=not errors)
+            except AuditUnavailable:
+                return _error(
+                    503,
+                    "AUDIT_UNAVAILABLE",
+                    "the audit log could not record this request, so nothing was disclosed "
+                    "or changed; try again shortly",
+                    {"X-Request-ID": request_id},
+                )
         payload: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            payload["errors"] = present(result.errors, query=query, variables=variables)
+        if errors:
+            payload["errors"] = errors
         return ORJSONResponse(payload, headers={"X-Request-ID": request_id})
 
     async def healthz(_request: Request) -> Response:

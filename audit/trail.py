@@ -1,4 +1,4 @@
-"""The decisions of one request, in order."""
+"""The decisions of one request, in order, and what else its audit event must say."""
 
 from dataclasses import dataclass, field
 
@@ -11,12 +11,18 @@ class AuditTrail:
     decisions: list[Decision] = field(default_factory=list)
     #: Fields returned null for a reason (child id, field, code): "fields masked".
     masked: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Facts a resolver adds to the event: identifiers and codes, never contents or names
+    #: (a break-glass session and its justification, a review outcome, a report's period).
+    notes: dict[str, str | int | bool | None] = field(default_factory=dict)
 
     def record(self, decision: Decision) -> None:
         self.decisions.append(decision)
 
     def mask(self, child_id: int, field_name: str, code: str) -> None:
         self.masked.append((child_id, field_name, code))
+
+    def note(self, key: str, value: str | int | bool | None) -> None:
+        self.notes[key] = value
 
     @property
     def children(self) -> set[int]:

@@ -44,6 +44,8 @@ class Claims:
     subject: str
     expires_at: int
     token_id: str | None
+    #: The client application the token was issued to (``azp`` or ``client_id``), if any.
+    client: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,4 +263,10 @@ class TokenVerifier:
             subject=subject,
             expires_at=int(claims["exp"]),
             token_id=claims.get("jti"),
+            client=_client(claims),
         )
+
+
+def _client(claims: dict[str, Any]) -> str | None:
+    client = claims.get("azp") or claims.get("client_id")
+    return client[:200] if isinstance(client, str) and client else None

@@ -2,6 +2,7 @@
 
 from db.access import BreakGlass, Notification, PolicyVersion
 from db.agencies import Agency, AgencySuccession, User, UserRole
+from db.audit import AuditAccess, AuditCheckpoint, AuditEvent, AuditHead
 from db.base import Base
 from db.children import (
     Address,
@@ -21,6 +22,10 @@ __all__ = [
     "Adult",
     "Agency",
     "AgencySuccession",
+    "AuditAccess",
+    "AuditCheckpoint",
+    "AuditEvent",
+    "AuditHead",
     "Base",
     "BreakGlass",
     "Child",

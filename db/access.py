@@ -33,6 +33,7 @@ class BreakGlass(Base):
     reviewed_at: Mapped[datetime | None]
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     review_outcome: Mapped[str | None] = mapped_column(String(32))
+    review_note: Mapped[str | None] = mapped_column(Text)
 
 
 class Notification(Base):

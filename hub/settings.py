@@ -6,7 +6,13 @@
   the built-in development issuer);
 - ``HUB_AUDIENCE``: the ``aud`` every bearer token must carry (``urn:safeguarding-hub``);
 - ``HUB_ISSUERS_FILE``: JSON list of trusted identity providers (see README);
-- ``HUB_DATA_DIR``: the SQLite database and the development issuer's keys (``var``).
+- ``HUB_DATA_DIR``: the SQLite database, the development issuer's keys and the development
+  audit signing key (``var``);
+- ``HUB_DB_ROLE``: on PostgreSQL, the role the server acts as (``SET ROLE``; default
+  ``hub_app``, created by the migrations; empty to act as the login role itself);
+- ``HUB_AUDIT_SIGNING_KEY``: PEM file of the Ed25519 key that signs audit checkpoints
+  (default ``<HUB_DATA_DIR>/audit-signing-key.pem``, generated on first use);
+- ``HUB_AUDIT_CHECKPOINT_SECONDS``: how often a server signs a checkpoint (300; 0: never).
 """
 
 import os
@@ -31,6 +37,9 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 2000
     max_body_bytes: int = 256 * 1024
+    db_role: str = "hub_app"
+    audit_signing_key: Path | None = None
+    checkpoint_seconds: float = 300.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -40,6 +49,10 @@ class Settings:
     @property
     def dev_issuer_dir(self) -> Path:
         return self.data_dir / "dev-issuer"
+
+    @property
+    def signing_key_file(self) -> Path:
+        return self.audit_signing_key or self.data_dir / "audit-signing-key.pem"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -52,4 +65,7 @@ class Settings:
             audience=env.get("HUB_AUDIENCE", "urn:safeguarding-hub"),
             issuers_file=Path(issuers) if issuers else None,
             data_dir=data_dir,
+            db_role=env.get("HUB_DB_ROLE", "hub_app"),
+            audit_signing_key=Path(key) if (key := env.get("HUB_AUDIT_SIGNING_KEY")) else None,
+            checkpoint_seconds=float(env.get("HUB_AUDIT_CHECKPOINT_SECONDS", "300")),
         )

@@ -28,6 +28,9 @@ CP_IS_CATEGORIES = frozenset(
     {Category.COUNCIL_CHILD_PROTECTION_PLAN, Category.COUNCIL_LOOKED_AFTER}
 )
 CP_IS_ROLES = frozenset({Role.UNSCHEDULED_CARE_CLINICIAN})
+#: Roles that answer for the audit log: they find a child by identifier without a
+#: relationship, for ``audit.dpo`` only, and see its identity only.
+AUDIT_ROLES = frozenset({Role.DPO, Role.CALDICOTT_GUARDIAN})
 
 #: The statutory basis a purpose of use shares under, when no consent is involved.
 STATUTORY_BASIS: dict[Purpose, LawfulBasis] = {
@@ -100,6 +103,9 @@ class Facts:
     disclosable: bool = False
     #: The owner recorded a decision not to share this category about the child.
     not_shared: bool = False
+    #: The question is the audit log's (a DPO's access history or subject access export),
+    #: not a view of the child: only the audit queries set it.
+    audit_duty: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +209,7 @@ def decide(
         return fail(Step.GRANT, Reason.NO_GRANT)
     steps.append(StepResult(Step.GRANT, True, Reason.GRANTED, rule))
 
-    # 3. legitimate relationship, or the CP-IS exemption, or break-glass
+    # 3. legitimate relationship, or the CP-IS or audit exemption, or break-glass
     break_glass = False
     if facts.relationship is not None:
         steps.append(StepResult(Step.RELATIONSHIP, True, Reason.RELATIONSHIP, facts.relationship))
@@ -214,6 +220,14 @@ def decide(
         and purpose is Purpose.DIRECT_CARE
     ):
         steps.append(StepResult(Step.RELATIONSHIP, True, Reason.CP_IS_FLAG))
+    elif (
+        facts.audit_duty
+        and action is Action.READ
+        and category is Category.IDENTITY
+        and principal.roles & AUDIT_ROLES
+        and purpose is Purpose.AUDIT_DPO
+    ):
+        steps.append(StepResult(Step.RELATIONSHIP, True, Reason.AUDIT_DUTY))
     elif facts.break_glass or action is Action.BREAK_GLASS:
         # an active session, or the request to open one: the override is what it is for
         break_glass = True

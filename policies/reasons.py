@@ -12,6 +12,9 @@ class Reason(StrEnum):
     RELATIONSHIP = "relationship"
     CP_IS_FLAG = "cp_is_flag"
     BREAK_GLASS = "break_glass"
+    #: A DPO or Caldicott guardian answering for the audit log (subject access, an access
+    #: history) reaches a child's identity without a relationship.
+    AUDIT_DUTY = "audit_duty"
     NO_RELATIONSHIP = "no_relationship"
     NOT_RECORD_OWNER = "not_record_owner"
     CONSENT = "consent"

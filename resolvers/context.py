@@ -29,6 +29,10 @@ class RequestContext:
     purpose: Purpose | None
     #: Per-request memo for loaders (e.g. a child's shared records, computed once).
     memo: dict[object, object] = field(default_factory=dict)
+    #: Set as the operation runs (``schema.telemetry``), for its audit event.
+    operation_type: str | None = None
+    operation_name: str | None = None
+    trace_id: str | None = None
 
     @property
     def today(self) -> date:

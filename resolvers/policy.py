@@ -190,7 +190,17 @@ def _sqlite_busy(error: OperationalError) -> bool:
 
 
 def _install_after_commit(ctx: RequestContext, table: GrantTable, version_id: int) -> None:
-    def installed(_session: Session) -> None:
-        store.install(table, version_id=version_id)
+    """Install the new version when the operation commits; never once it was rolled back
+    (the server then commits the operation's audit event on the same session)."""
+    live = [True]
 
-    event.listen(ctx.session.sync_session, "after_commit", installed, once=True)
+    def installed(_session: Session) -> None:
+        if live[0]:
+            live[0] = False
+            store.install(table, version_id=version_id)
+
+    def discarded(_session: Session, _previous: object) -> None:
+        live[0] = False
+
+    event.listen(ctx.session.sync_session, "after_commit", installed)
+    event.listen(ctx.session.sync_session, "after_soft_rollback", discarded)

@@ -12,6 +12,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 from strawberry.extensions import SchemaExtension
 
+from resolvers.context import RequestContext
 from schema.errors import classify
 
 tracer = trace.get_tracer("safeguarding-hub.graphql")
@@ -30,8 +31,17 @@ class OperationSpan(SchemaExtension):
             span.set_attribute("graphql.document.hash", document_hash(context.query))
             yield
             span.set_attribute("graphql.operation.name", context.operation_name or "")
+            request = context.context
+            operation_type = None
             with suppress(RuntimeError):  # raised when the document did not parse
-                span.set_attribute("graphql.operation.type", context.operation_type.value)
+                operation_type = context.operation_type.value
+                span.set_attribute("graphql.operation.type", operation_type)
+            if isinstance(request, RequestContext):  # what the audit event says of it
+                request.operation_type = operation_type
+                request.operation_name = context.operation_name
+                span_context = span.get_span_context()
+                if span_context.is_valid:
+                    request.trace_id = format(span_context.trace_id, "032x")
             errors = getattr(context.result, "errors", None) or []
             codes = sorted({classify(error) for error in errors})
             if codes:

@@ -155,6 +155,7 @@ def asks(draw: st.DrawFn) -> Ask:
         restriction=draw(mostly(Restriction.NONE, st.sampled_from(Restriction))),
         disclosable=draw(st.booleans()),
         not_shared=draw(mostly(False, st.booleans())),
+        audit_duty=draw(mostly(False, st.booleans())),
     )
     child_id = draw(st.none() | st.integers(min_value=1, max_value=10_000))
     return Ask(principal, purpose, action, category, child_id, facts)
@@ -187,7 +188,9 @@ def test_nothing_is_allowed_without_a_grant(ask: Ask) -> None:
 
 @EXAMPLES
 @given(asks())
-def test_nothing_is_allowed_without_a_relationship_cp_is_or_break_glass(ask: Ask) -> None:
+def test_nothing_is_allowed_without_a_relationship_cp_is_audit_duty_or_break_glass(
+    ask: Ask,
+) -> None:
     decision = ask.decide()
     if not decision.allowed:
         return
@@ -197,10 +200,17 @@ def test_nothing_is_allowed_without_a_relationship_cp_is_or_break_glass(ask: Ask
         and Role.UNSCHEDULED_CARE_CLINICIAN in ask.principal.roles
         and ask.purpose is Purpose.DIRECT_CARE
     )
+    audit_duty = (
+        ask.facts.audit_duty
+        and ask.action is Action.READ
+        and ask.category is Category.IDENTITY
+        and ask.principal.roles & {Role.DPO, Role.CALDICOTT_GUARDIAN}
+        and ask.purpose is Purpose.AUDIT_DPO
+    )
     break_glass = ask.facts.break_glass or ask.action is Action.BREAK_GLASS
-    event("via relationship" if ask.facts.relationship else "via cp-is or break-glass")
-    assert ask.facts.relationship is not None or break_glass or cp_is
-    if ask.facts.relationship is None and not cp_is:
+    event("via relationship" if ask.facts.relationship else "via cp-is, audit or break-glass")
+    assert ask.facts.relationship is not None or break_glass or cp_is or audit_duty
+    if ask.facts.relationship is None and not cp_is and not audit_duty:
         assert decision.break_glass, "an access through break-glass must say so"
 
 

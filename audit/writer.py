@@ -1,0 +1,71 @@
+"""Fail closed: an operation's response leaves only once its audit event is committed.
+
+- The operation succeeded: its event is appended in the operation's own transaction and
+  both commit together — a change is never kept without its event, nor an event without
+  its change. (On SQLite a read-only operation first ends its read snapshot and appends in
+  a fresh ``BEGIN IMMEDIATE`` transaction: a reader cannot take the write lock once another
+  writer has committed since its snapshot.)
+- The operation failed: its changes are rolled back and its event — with every refusal it
+  met — is appended on its own.
+- The append or the commit failed: everything is rolled back; the event is tried once more
+  on its own as a failure (so a refusal is still recorded), and the caller gets
+  ``AUDIT_UNAVAILABLE`` and no data either way.
+"""
+
+import logging
+from dataclasses import replace
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from audit.events import Event, Outcome
+from audit.store import AuditUnavailable, append
+from db.engine import WROTE
+
+logger = logging.getLogger("hub.audit")
+
+UNAVAILABLE = "AUDIT_UNAVAILABLE"
+
+
+async def _fresh_connection(session: AsyncSession) -> AsyncConnection:
+    return await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+async def _append_alone(session: AsyncSession, event: Event) -> None:
+    connection = await _fresh_connection(session)
+    await append(connection, event)
+    await session.commit()
+
+
+async def commit_with_event(session: AsyncSession, event: Event, *, keep_changes: bool) -> None:
+    """Commit the operation with ``event``, or raise ``AuditUnavailable`` having kept
+    nothing of the operation."""
+    try:
+        if not keep_changes:
+            await session.rollback()
+            await _append_alone(session, event)
+            return
+        connection = await session.connection()
+        if connection.dialect.name == "sqlite" and not connection.info.get(WROTE, True):
+            await session.commit()  # nothing written: just end the read snapshot
+            await _append_alone(session, event)
+            return
+        await append(connection, event)
+        await session.commit()
+        return
+    except Exception as exc:  # any failure of the store: fail closed
+        logger.error("audit append failed: %s", type(exc).__name__)
+        await session.rollback()
+    failed = replace(
+        event,
+        body={
+            **event.body,
+            "outcome": Outcome.FAILURE,
+            "errors": sorted({*event.body["errors"], UNAVAILABLE}),
+        },
+    )
+    try:
+        await _append_alone(session, failed)
+    except Exception as exc:
+        logger.error("audit append of the failure failed: %s", type(exc).__name__)
+        await session.rollback()
+    raise AuditUnavailable(UNAVAILABLE)
