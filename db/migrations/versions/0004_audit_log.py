@@ -24,13 +24,15 @@ GENESIS = "0" * 64
 APPEND_ONLY = ("audit_events", "audit_accesses", "audit_checkpoints")
 PARTITIONED = ("audit_events", "audit_accesses")
 
-_PG_FUNCTIONS = r"""
+_PG_APPEND_ONLY = r"""
 CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION 'the audit log is append-only: % on % rejected', TG_OP, TG_TABLE_NAME
     USING ERRCODE = 'insufficient_privilege';
-END $$;
+END $$
+"""
 
+_PG_PARTITIONS = r"""
 -- Monthly partitions of the audit tables, in schema audit, from the month of `start` for
 -- `months` months. Owned by the migrating role and SECURITY DEFINER, so the application's
 -- role can keep partitions ahead of time without holding DDL privileges itself.
@@ -65,7 +67,7 @@ BEGIN
     END LOOP;
   END LOOP;
   RETURN created;
-END $$;
+END $$
 """
 
 
@@ -190,7 +192,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("review_note", sa.Text(), nullable=True))
 
     if postgres:
-        op.execute(_PG_FUNCTIONS)
+        op.execute(_PG_APPEND_ONLY)
+        op.execute(_PG_PARTITIONS)
         for table in PARTITIONED:
             op.execute(f"CREATE TABLE audit.{table}_default PARTITION OF {table} DEFAULT")
         for table in APPEND_ONLY:
