@@ -16,7 +16,10 @@ from audit.trail import AuditTrail
 from policies.decision import Decision, Step
 from policies.principal import Principal
 from policies.reasons import Reason
+from vocab.audit import Outcome
 from vocab.purposes import Purpose
+
+__all__ = ["Access", "Event", "Outcome", "build", "timestamp"]
 
 VERSION = 1
 
@@ -25,12 +28,6 @@ WITHOUT_RELATIONSHIP = frozenset(
     {Reason.BREAK_GLASS.value, Reason.CP_IS_FLAG.value, Reason.AUDIT_DUTY.value}
 )
 NO_ACCESS = "none"
-
-
-class Outcome:
-    SUCCESS = "success"  # no errors
-    PARTIAL = "partial"  # some data and some errors
-    FAILURE = "failure"  # errors and no data
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +108,7 @@ def build(
     document_sha256: str,
     variable_names: Iterable[str],
     policy_version: str,
-    outcome: str,
+    outcome: Outcome,
     error_codes: Iterable[str],
     trace_id: str | None,
 ) -> Event:
@@ -153,7 +150,7 @@ def build(
         "break_glass": any(d.break_glass for d in decisions),
         "notes": dict(sorted(trail.notes.items())),
         "policy_version": policy_version,
-        "outcome": outcome,
+        "outcome": outcome.value,
         "errors": sorted(set(error_codes)),
         "request_id": trail.request_id,
         "trace_id": trace_id,

@@ -59,7 +59,7 @@ async def commit_with_event(session: AsyncSession, event: Event, *, keep_changes
         event,
         body={
             **event.body,
-            "outcome": Outcome.FAILURE,
+            "outcome": Outcome.FAILURE.value,
             "errors": sorted({*event.body["errors"], UNAVAILABLE}),
         },
     )
