@@ -22,10 +22,12 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
+from audit.checkpoints import load_or_create_key
 from audit.events import Event, Outcome
 from audit.events import build as build_event
 from audit.store import AuditUnavailable
 from audit.trail import AuditTrail
+from audit.upkeep import AuditUpkeep
 from audit.writer import commit_with_event
 from auth import AuthError, TokenVerifier, load_issuers
 from auth.dev_issuer import ensure_keys
@@ -266,14 +268,22 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         # The policy in force is the newest stored version, kept current in the background
         # (LISTEN/NOTIFY on PostgreSQL, polling on SQLite); requests only read the store.
-        watcher = None
+        watcher = upkeep = None
         if engine is not None:
             telemetry.configure(engine)
             watcher = policy_store.PolicyWatcher(engine)
             await watcher.start()
+            upkeep = AuditUpkeep(
+                engine,
+                load_or_create_key(settings.signing_key_file),
+                checkpoint_seconds=settings.checkpoint_seconds,
+            )
+            await upkeep.start()
         try:
             yield
         finally:
+            if upkeep is not None:
+                await upkeep.stop()
             if watcher is not None:
                 await watcher.stop()
             if owns_engine and engine is not None:

@@ -10,6 +10,9 @@ from hub import logs
 from hub.settings import Settings
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from audit.checkpoints import Checkpoint
     from demo import DemoUser
 
 SCHEMA_FILE = Path("schema.graphql")
@@ -116,6 +119,60 @@ def _export_schema(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    from audit import checkpoints as signed
+
+    held: list[signed.Checkpoint] = []
+    keys: dict[str, Ed25519PublicKey] = {}
+    if args.audit_command == "verify":
+        if settings.signing_key_file.exists():
+            public = signed.load_or_create_key(settings.signing_key_file).public_key()
+            keys[signed.key_id(public)] = public
+        for path in args.checkpoints:
+            checkpoints, file_keys = signed.read_export(Path(path).read_text())
+            held += checkpoints
+            keys.update(file_keys)
+    code, text = asyncio.run(_audit_async(args, settings, held, keys))
+    if args.audit_command == "export-checkpoints" and args.file != "-":
+        Path(args.file).write_text(text)
+        print(f"wrote {text.count(chr(10))} checkpoints to {args.file}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return code
+
+
+async def _audit_async(
+    args: argparse.Namespace,
+    settings: Settings,
+    held: list["Checkpoint"],
+    keys: dict[str, "Ed25519PublicKey"],
+) -> tuple[int, str]:
+    from datetime import UTC, datetime
+
+    from audit import checkpoints as signed
+    from audit.verify import verify
+    from db.engine import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        if args.audit_command == "checkpoint":
+            key = signed.load_or_create_key(settings.signing_key_file)
+            seq = await signed.checkpoint(engine, key, datetime.now(UTC))
+            return 0, (f"signed a checkpoint at event {seq}\n" if seq else "nothing new to sign\n")
+        async with engine.connect() as connection:
+            if args.audit_command == "export-checkpoints":
+                key = signed.load_or_create_key(settings.signing_key_file)
+                lines = signed.export_lines(await signed.stored(connection), key.public_key())
+                return 0, "".join(line + "\n" for line in lines)
+            stored = await signed.stored(connection)
+            report = await verify(connection, checkpoints=[*stored, *held], keys=keys)
+    finally:
+        await engine.dispose()
+    if report.ok:
+        return 0, f"audit log intact: {report.events} events, {report.checkpoints} checkpoints\n"
+    return 1, f"audit log NOT intact ({report.events} events read): {report.first}\n"
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="hub", description="Safeguarding Partnership Hub")
     commands = root.add_subparsers(dest="command", required=True)
@@ -141,6 +198,26 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("subject")
     token.add_argument("--lifetime", type=int, default=8 * 3600, help="seconds")
     token.set_defaults(handler=_token)
+
+    audit = commands.add_parser("audit", help="verify the audit log; sign and export checkpoints")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    check = audit_commands.add_parser(
+        "verify", help="check the hash chain and the checkpoints; exit 1 naming the first bad event"
+    )
+    check.add_argument(
+        "--checkpoints",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also check checkpoints exported earlier (hub audit export-checkpoints)",
+    )
+    audit_commands.add_parser("checkpoint", help="sign a checkpoint of the chain's head now")
+    export_checkpoints = audit_commands.add_parser(
+        "export-checkpoints",
+        help="write the signed checkpoints, with the public key, as JSON lines",
+    )
+    export_checkpoints.add_argument("file", help="a path, or - for standard output")
+    audit.set_defaults(handler=_audit)
 
     export = commands.add_parser("export-schema", help="write schema.graphql")
     export.add_argument("--check", action="store_true", help="fail if schema.graphql drifted")
