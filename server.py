@@ -147,7 +147,8 @@ def audit_event(
     """The operation's audit event: what was decided, touched and masked, never contents."""
     if not errors:
         outcome = Outcome.SUCCESS
-    elif data:
+    elif isinstance(data, dict) and any(value is not None for value in data.values()):
+        # a refused nullable field leaves ``{"child": null}``: errors and no data, a failure
         outcome = Outcome.PARTIAL
     else:
         outcome = Outcome.FAILURE

@@ -28,6 +28,22 @@ WITHOUT_RELATIONSHIP = frozenset(
     {Reason.BREAK_GLASS.value, Reason.CP_IS_FLAG.value, Reason.AUDIT_DUTY.value}
 )
 NO_ACCESS = "none"
+#: Error codes that are refusals even when no decision was recorded (a role check).
+REFUSAL_CODES = frozenset({"FORBIDDEN", "PURPOSE_REQUIRED", "CONSENT_REQUIRED", "NO_RELATIONSHIP"})
+
+
+def refused(body: dict[str, Any]) -> bool:
+    """Something was refused: a decision, or an error that is a refusal."""
+    return (
+        bool(body["refused"])
+        or any(child["refused"] for child in body["children"])
+        or any(code in REFUSAL_CODES for code in body["errors"])
+    )
+
+
+def without_relationship(body: dict[str, Any]) -> bool:
+    """Some child was reached without a relationship (break-glass, CP-IS, audit duty)."""
+    return any(child["access"] in WITHOUT_RELATIONSHIP for child in body["children"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +66,11 @@ class Event:
 
     @property
     def refused(self) -> bool:
-        return bool(self.body["refused"]) or any(c["refused"] for c in self.body["children"])
+        return refused(self.body)
 
     @property
     def no_relationship(self) -> bool:
-        return any(a.access in WITHOUT_RELATIONSHIP for a in self.accesses)
+        return without_relationship(self.body)
 
 
 def timestamp(moment: datetime) -> str:

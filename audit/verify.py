@@ -20,9 +20,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from audit import events
 from audit.chain import GENESIS, link
 from audit.checkpoints import Checkpoint
-from audit.events import NO_ACCESS, WITHOUT_RELATIONSHIP, timestamp
+from audit.events import NO_ACCESS, timestamp
 from db.audit import AuditAccess, AuditEvent, AuditHead
 
 BATCH = 5000
@@ -102,7 +103,7 @@ async def _accesses(
 
 
 def _projection_problem(row: tuple[object, ...], body: dict[str, object]) -> str | None:
-    seq, at, event_id, user, agency, purpose, outcome, refused, no_rel, glass = row[:10]
+    seq, at, event_id, user, agency, purpose, outcome, was_refused, no_rel, glass = row[:10]
     who = body.get("who")
     children = body.get("children")
     if not isinstance(who, dict) or not isinstance(children, list):
@@ -115,8 +116,8 @@ def _projection_problem(row: tuple[object, ...], body: dict[str, object]) -> str
         "agency_id": who.get("agency"),
         "purpose": body.get("purpose"),
         "outcome": body.get("outcome"),
-        "refused": bool(body.get("refused")) or any(c["refused"] for c in children),
-        "no_relationship": any(c["access"] in WITHOUT_RELATIONSHIP for c in children),
+        "refused": events.refused(body),
+        "no_relationship": events.without_relationship(body),
         "break_glass": body.get("break_glass"),
     }
     assert isinstance(at, datetime)
@@ -128,7 +129,7 @@ def _projection_problem(row: tuple[object, ...], body: dict[str, object]) -> str
         "agency_id": agency,
         "purpose": purpose,
         "outcome": outcome,
-        "refused": bool(refused),
+        "refused": bool(was_refused),
         "no_relationship": bool(no_rel),
         "break_glass": bool(glass),
     }

@@ -8,6 +8,7 @@ import strawberry
 
 from vocab.actions import Action
 from vocab.agencies import AgencyKind
+from vocab.audit import BreakGlassReviewOutcome, Outcome
 from vocab.categories import Category
 from vocab.lawful_bases import LawfulBasis
 from vocab.purposes import Purpose
@@ -23,12 +24,18 @@ strawberry.enum(Role, description="A role held within one's own agency.")
 strawberry.enum(Purpose, description="Declared purpose of use (DESIGN §6).")
 strawberry.enum(Sex)
 strawberry.enum(Restriction, description="A restriction on who beyond the owner may see a record.")
+strawberry.enum(Outcome, name="AuditOutcome", description="How an audited operation ended.")
+strawberry.enum(
+    BreakGlassReviewOutcome, description="What the review of a break-glass session concluded."
+)
 
 __all__ = [
     "Action",
     "AgencyKind",
+    "BreakGlassReviewOutcome",
     "Category",
     "LawfulBasis",
+    "Outcome",
     "Purpose",
     "Restriction",
     "Role",
