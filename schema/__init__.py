@@ -18,8 +18,9 @@ from strawberry.types import ExecutionContext
 
 from policies.admin import may_administer, may_read_policy
 from schema import break_glass as glass
-from schema import children, consents, cp_is, records, statutory, users
+from schema import children, consents, cp_is, dpo, records, statutory, users
 from schema import policy as policy_admin
+from schema import subject_access as sar
 from schema.errors import log_unexpected
 from schema.permissions import requires
 from schema.telemetry import OperationSpan
@@ -39,10 +40,72 @@ class Query:
             "unknown). Each view of a flag notifies the responsible council."
         ),
     )
+    accesses_to_child: dpo.AuditChildAccessPage = strawberry.field(
+        resolver=dpo.accesses_to_child,
+        description=(
+            "Who accessed a child (by NHS number or hub id, exactly one), why and under which "
+            "basis, newest first; names of other agencies' staff withheld (DPOs and Caldicott "
+            "guardians, declaring audit.dpo)."
+        ),
+    )
+    user_activity: dpo.AuditEntryPage = strawberry.field(
+        resolver=dpo.user_activity,
+        description=(
+            "Everything a user of your agency (userId or subject, exactly one) did and saw in "
+            "a period, newest first: breach investigation (DPOs and Caldicott guardians, "
+            "declaring audit.dpo)."
+        ),
+    )
+    audit_refusals: dpo.AuditEntryPage = strawberry.field(
+        resolver=dpo.audit_refusals,
+        description=(
+            "Operations of your agency's users in which something was refused, newest first "
+            "(DPOs and Caldicott guardians, declaring audit.dpo)."
+        ),
+    )
+    accesses_without_relationship: dpo.AuditEntryPage = strawberry.field(
+        resolver=dpo.accesses_without_relationship,
+        description=(
+            "Operations of your agency's users that reached a child without a relationship "
+            "(break-glass, CP-IS flag, audit duty), newest first (DPOs and Caldicott "
+            "guardians, declaring audit.dpo)."
+        ),
+    )
+    break_glass_reviews: list[dpo.BreakGlassReview] = strawberry.field(
+        resolver=dpo.break_glass_reviews,
+        description=(
+            "Break-glass sessions opened in your agency: awaiting review (oldest first) or "
+            "reviewed (DPOs and Caldicott guardians, declaring audit.dpo)."
+        ),
+    )
     policy: policy_admin.PolicyState = strawberry.field(
         resolver=policy_admin.policy,
         extensions=requires(may_read_policy, "reading the sharing policy"),
         description="The sharing policy in force (partnership administrators and DPOs).",
+    )
+    record_of_processing: sar.RecordOfProcessing = strawberry.field(
+        resolver=sar.record_of_processing,
+        description=(
+            "The record of processing (UK GDPR Art. 30) for the policy in force (DPOs and "
+            "Caldicott guardians, declaring audit.dpo)."
+        ),
+    )
+    subject_access_export: sar.SubjectAccessExport = strawberry.field(
+        resolver=sar.subject_access_export,
+        description=(
+            "A subject access export for a child by NHS number or hub id (exactly one): what "
+            "every partner holds that may be disclosed, and who has looked (DPOs and "
+            "Caldicott guardians, declaring audit.dpo)."
+        ),
+    )
+    who_looked_at_record: list[sar.RecordAccess] = strawberry.field(
+        resolver=sar.who_looked_at_record,
+        description=(
+            "Who looked at a child's record, for the child or a person with parental "
+            "responsibility: organisations and purposes per day (UK time), never staff "
+            "names; since and until are inclusive (DPOs and Caldicott guardians, declaring "
+            "audit.dpo)."
+        ),
     )
 
 
@@ -104,6 +167,14 @@ class Mutation:
         description=(
             "Revoke a grant from the sharing policy, as a new version in force in every server "
             "within a second (partnership administrators)."
+        ),
+    )
+    review_break_glass: dpo.BreakGlassReview = strawberry.mutation(
+        resolver=dpo.review_break_glass,
+        description=(
+            "Record the review of a break-glass session opened in your agency, once: "
+            "APPROPRIATE, or INAPPROPRIATE / REFERRED with a note (DPOs and Caldicott "
+            "guardians, declaring audit.dpo; not your own session)."
         ),
     )
 
