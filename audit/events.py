@@ -19,7 +19,7 @@ from policies.reasons import Reason
 from vocab.audit import Outcome
 from vocab.purposes import Purpose
 
-__all__ = ["Access", "Event", "Outcome", "build", "timestamp"]
+__all__ = ["Access", "Event", "Outcome", "accesses_of", "build", "timestamp"]
 
 VERSION = 1
 
@@ -171,7 +171,14 @@ def build(
         "request_id": trail.request_id,
         "trace_id": trace_id,
     }
-    accesses = tuple(
-        Access(child["child"], child["access"], bool(child["granted"])) for child in children
+    return Event(body=body, occurred_at=occurred_at, accesses=accesses_of(body))
+
+
+def accesses_of(body: dict[str, Any]) -> tuple[Access, ...]:
+    """The children an event touched; ``disclosed`` when something about the child was
+    granted and the operation did not fail (a failed operation returns and keeps nothing)."""
+    failed = body["outcome"] == Outcome.FAILURE.value
+    return tuple(
+        Access(child["child"], child["access"], bool(child["granted"]) and not failed)
+        for child in body["children"]
     )
-    return Event(body=body, occurred_at=occurred_at, accesses=accesses)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from audit import events
 from audit.chain import GENESIS, link
 from audit.checkpoints import Checkpoint
-from audit.events import NO_ACCESS, timestamp
+from audit.events import timestamp
 from db.audit import AuditAccess, AuditEvent, AuditHead
 
 BATCH = 5000
@@ -146,14 +146,14 @@ def _expected_accesses(body: dict[str, object]) -> list[Access]:
     assert isinstance(children, list)
     return sorted(
         (
-            c["child"],
+            access.child_id,
             str(body["at"]),
             who["user"],
             who["agency"],
-            c.get("access", NO_ACCESS),
-            bool(c["granted"]),
+            access.access,
+            access.disclosed,
         )
-        for c in children
+        for access in events.accesses_of(body)
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from audit.events import Event, Outcome
+from audit.events import Event, Outcome, accesses_of
 from audit.store import AuditUnavailable, append
 from db.engine import WROTE
 
@@ -55,14 +55,12 @@ async def commit_with_event(session: AsyncSession, event: Event, *, keep_changes
     except Exception as exc:  # any failure of the store: fail closed
         logger.error("audit append failed: %s", type(exc).__name__)
         await session.rollback()
-    failed = replace(
-        event,
-        body={
-            **event.body,
-            "outcome": Outcome.FAILURE.value,
-            "errors": sorted({*event.body["errors"], UNAVAILABLE}),
-        },
-    )
+    body = {
+        **event.body,
+        "outcome": Outcome.FAILURE.value,
+        "errors": sorted({*event.body["errors"], UNAVAILABLE}),
+    }
+    failed = replace(event, body=body, accesses=accesses_of(body))
     try:
         await _append_alone(session, failed)
     except Exception as exc:

@@ -196,6 +196,11 @@ def upgrade() -> None:
         op.execute(_PG_PARTITIONS)
         for table in PARTITIONED:
             op.execute(f"CREATE TABLE audit.{table}_default PARTITION OF {table} DEFAULT")
+            # statement triggers are not cloned to partitions: guard each one itself
+            op.execute(
+                f"CREATE TRIGGER {table}_default_no_truncate BEFORE TRUNCATE ON "
+                f"audit.{table}_default FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()"
+            )
         for table in APPEND_ONLY:
             op.execute(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
@@ -208,6 +213,10 @@ def upgrade() -> None:
         op.execute(
             "CREATE TRIGGER audit_head_kept BEFORE DELETE ON audit_head "
             "FOR EACH ROW EXECUTE FUNCTION audit_append_only()"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()"
         )
         _grant()
         for table in PARTITIONED:
