@@ -26,6 +26,7 @@ from policies.principal import Principal
 from policies.reasons import Reason
 from tests.conftest import PG_ADMIN_DATABASE, scratch_database
 from tests.factories.agencies import make_agency, make_user
+from tests.factories.audit import principal_of
 from tests.factories.children import make_child
 from vocab.actions import Action
 from vocab.agencies import AgencyKind
@@ -84,16 +85,7 @@ async def _build_chain(url: str) -> None:
                 user = await make_user(session, agency, (Role.SOCIAL_WORKER,))
                 children = [await make_child(session) for _ in range(2)]
                 await session.commit()
-            principal = Principal(
-                user_id=user.id,
-                subject=user.subject,
-                display_name=user.display_name,
-                agency_id=agency.id,
-                agency_kind=AgencyKind.COUNCIL,
-                agency_code=agency.code,
-                agency_name=agency.name,
-                roles=frozenset({Role.SOCIAL_WORKER}),
-            )
+            principal = principal_of(user, agency, [Role.SOCIAL_WORKER])
             for n in range(1, EVENTS + 1):
                 async with connection.begin():
                     event = sample_event(principal, children[n % 2].id, n, refused=n == 4)

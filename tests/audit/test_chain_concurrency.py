@@ -19,8 +19,8 @@ from audit.verify import verify
 from audit.writer import commit_with_event
 from db import Agency, AuditEvent, Child, User
 from db.engine import create_engine, session_factory
-from policies.principal import Principal
 from tests.audit.conftest import EVENTS, sample_event
+from tests.factories.audit import principal_of
 from vocab.roles import Role
 
 WORKERS = 3
@@ -36,16 +36,7 @@ async def _work(url: str, worker: int, start: Barrier) -> None:
             assert user is not None
             agency = await session.get(Agency, user.agency_id)
             assert agency is not None
-            principal = Principal(
-                user_id=user.id,
-                subject=user.subject,
-                display_name=user.display_name,
-                agency_id=agency.id,
-                agency_kind=agency.kind,
-                agency_code=agency.code,
-                agency_name=agency.name,
-                roles=frozenset({Role.SOCIAL_WORKER}),
-            )
+            principal = principal_of(user, agency, [Role.SOCIAL_WORKER])
         await asyncio.to_thread(start.wait, 60)  # every worker at once
         for n in range(EACH):
             async with sessions() as session:

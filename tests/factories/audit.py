@@ -4,6 +4,7 @@ and reading back the newest events, parsed, with the children each touched
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,21 @@ from vocab.categories import Category
 from vocab.lawful_bases import LawfulBasis
 from vocab.purposes import Purpose
 from vocab.relationships import RelationshipKind
+from vocab.roles import Role
+
+
+def principal_of(user: User, agency: Agency, roles: Iterable[Role] = ()) -> Principal:
+    """The principal the server would build for ``user`` of ``agency``."""
+    return Principal(
+        user_id=user.id,
+        subject=user.subject,
+        display_name=user.display_name,
+        agency_id=agency.id,
+        agency_kind=agency.kind,
+        agency_code=agency.code,
+        agency_name=agency.name,
+        roles=frozenset(roles),
+    )
 
 
 async def append_event(session: AsyncSession, user: User, agency: Agency, child: Child) -> Appended:
@@ -48,16 +64,7 @@ async def append_event(session: AsyncSession, user: User, agency: Agency, child:
             ),
         )
     )
-    principal = Principal(
-        user_id=user.id,
-        subject=user.subject,
-        display_name=user.display_name,
-        agency_id=agency.id,
-        agency_kind=agency.kind,
-        agency_code=agency.code,
-        agency_name=agency.name,
-        roles=frozenset(),
-    )
+    principal = principal_of(user, agency)
     event = build(
         trail=trail,
         principal=principal,

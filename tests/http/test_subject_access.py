@@ -19,10 +19,10 @@ from audit.trail import AuditTrail
 from db import Agency, AuditAccess, AuditEvent, Child, ChildIdentifier, Record, User
 from policies import store
 from policies.decision import Decision, Step, StepResult
-from policies.principal import Principal
 from policies.reasons import Reason
 from tests.conftest import GraphQLCall
 from tests.factories.agencies import make_agency, make_user
+from tests.factories.audit import principal_of
 from tests.factories.children import house, make_child, make_record, relate, synthetic_nhs_number
 from tests.factories.sharing import decide_not_to_share
 from vocab.actions import Action
@@ -532,16 +532,7 @@ async def past_access(
             ),
         )
     )
-    principal = Principal(
-        user_id=user.id,
-        subject=user.subject,
-        display_name=user.display_name,
-        agency_id=agency.id,
-        agency_kind=agency.kind,
-        agency_code=agency.code,
-        agency_name=agency.name,
-        roles=frozenset({Role.DESIGNATED_SAFEGUARDING_LEAD}),
-    )
+    principal = principal_of(user, agency, [Role.DESIGNATED_SAFEGUARDING_LEAD])
     event = build(
         trail=trail,
         principal=principal,
