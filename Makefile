@@ -30,9 +30,10 @@ check: $(VENV)/.installed ## lint, format and types
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-bench: $(VENV)/.installed ## benchmarks: child view over HTTP (SQLite, PostgreSQL), policy decisions
+bench: $(VENV)/.installed ## benchmarks: child view over HTTP, policy decisions, audit log (~10 min)
 	$(BIN)/python -m bench.child_view
 	$(BIN)/python -m bench.policy_decision
+	$(BIN)/python -m bench.audit
 
 schema: $(VENV)/.installed ## write schema.graphql from the code
 	$(BIN)/hub export-schema
