@@ -12,6 +12,7 @@
   ``AUDIT_UNAVAILABLE`` and no data either way.
 """
 
+import asyncio
 import logging
 from dataclasses import replace
 
@@ -36,9 +37,22 @@ async def _append_alone(session: AsyncSession, event: Event) -> None:
     await session.commit()
 
 
+#: SQLite has one writer at a time. Operations of this process take turns here rather than
+#: in SQLite's busy handler, which sleeps up to 100 ms between tries (a long tail under load).
+_SQLITE_TURN = asyncio.Lock()
+
+
 async def commit_with_event(session: AsyncSession, event: Event, *, keep_changes: bool) -> None:
     """Commit the operation with ``event``, or raise ``AuditUnavailable`` having kept
     nothing of the operation."""
+    if session.get_bind().dialect.name != "sqlite":
+        await _commit_with_event(session, event, keep_changes=keep_changes)
+        return
+    async with _SQLITE_TURN:
+        await _commit_with_event(session, event, keep_changes=keep_changes)
+
+
+async def _commit_with_event(session: AsyncSession, event: Event, *, keep_changes: bool) -> None:
     try:
         if not keep_changes:
             await session.rollback()
