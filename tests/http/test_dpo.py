@@ -845,3 +845,22 @@ async def test_reviews_are_listed_for_a_period(session: AsyncSession, graphql: G
 
     assert [r["id"] for r in ok(everything)["breakGlassReviews"]] == [str(old.id), str(recent.id)]
     assert [r["id"] for r in ok(lately)["breakGlassReviews"]] == [str(recent.id)]
+
+
+@pytest.mark.parametrize(
+    ("document", "operation"),
+    [(REFUSALS, "Refusals"), (WITHOUT, "Without"), (REVIEWS, "Reviews")],
+    ids=["auditRefusals", "accessesWithoutRelationship", "breakGlassReviews"],
+)
+async def test_each_dpo_list_is_audited_itself(
+    session: AsyncSession, graphql: GraphQLCall, document: str, operation: str
+) -> None:
+    scene = await area(session)
+
+    answered = await graphql(scene.dpo.subject, document, purpose=AUDIT)
+
+    ok(answered)
+    row, body = await last_event_of(session, scene.dpo)
+    assert (row.outcome, row.operation, row.purpose) == ("success", operation, AUDIT)
+    assert body["request_id"] == answered.headers["X-Request-ID"]
+    assert body["who"]["roles"] == ["dpo"]
