@@ -19,7 +19,7 @@ from policies.reasons import Reason
 from vocab.audit import Outcome
 from vocab.purposes import Purpose
 
-__all__ = ["Access", "Event", "Outcome", "accesses_of", "build", "timestamp"]
+__all__ = ["Access", "Event", "Outcome", "accesses_of", "build", "disclosed", "timestamp"]
 
 VERSION = 1
 
@@ -177,8 +177,13 @@ def build(
 def accesses_of(body: dict[str, Any]) -> tuple[Access, ...]:
     """The children an event touched; ``disclosed`` when something about the child was
     granted and the operation did not fail (a failed operation returns and keeps nothing)."""
-    failed = body["outcome"] == Outcome.FAILURE.value
     return tuple(
-        Access(child["child"], child["access"], bool(child["granted"]) and not failed)
+        Access(child["child"], child["access"], disclosed(body, child))
         for child in body["children"]
     )
+
+
+def disclosed(body: dict[str, Any], child: dict[str, Any]) -> bool:
+    """Something about ``child`` (an entry of ``body["children"]``) was granted and the
+    operation did not fail: a failed operation returns and keeps nothing."""
+    return bool(child["granted"]) and body["outcome"] != Outcome.FAILURE.value

@@ -42,6 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from audit.events import NO_ACCESS, disclosed
 from db import Agency, AuditAccess, AuditEvent, BreakGlass, Child, Record, User
 from policies import Facts
 from policies.decision import AUDIT_ROLES
@@ -49,7 +50,7 @@ from resolvers.access import NOT_FOUND, decide, refusal, require_grant
 from resolvers.children import ChildAccess, find_child
 from resolvers.context import RequestContext
 from resolvers.errors import HubError
-from resolvers.sql import execute, fetch
+from resolvers.sql import execute, fetch, undisclosed_covert
 from resolvers.views import AgencyView
 from vocab.actions import Action
 from vocab.agencies import AgencyKind
@@ -57,7 +58,6 @@ from vocab.audit import BreakGlassReviewOutcome, Outcome
 from vocab.categories import Category
 from vocab.lawful_bases import LawfulBasis
 from vocab.purposes import Purpose
-from vocab.restrictions import Restriction
 from vocab.roles import Role
 
 DEFAULT_FIRST = 50
@@ -342,20 +342,14 @@ def _child_entry(body: dict[str, Any], child_id: int) -> dict[str, Any]:
     for entry in body["children"]:
         if entry["child"] == child_id:
             return entry  # type: ignore[no-any-return]
-    return {"child": child_id, "access": "none", "granted": [], "refused": []}
+    return {"child": child_id, "access": NO_ACCESS, "granted": [], "refused": []}
 
 
 # --- who accessed this child? ------------------------------------------------------------
 
-_COVERT_POLICE_INTEREST = (
-    select(Record.id)
-    .join(Agency, Agency.id == Record.agency_id)
-    .where(
-        Record.child_id == bindparam("child_id"),
-        Agency.kind == AgencyKind.POLICE,
-        Record.restriction == Restriction.COVERT,
-        or_(Record.disclose_from.is_(None), Record.disclose_from > bindparam("today")),
-    )
+#: Only the police mark a record covert (``resolvers.records``).
+_COVERT_POLICE_INTEREST = select(Record.id).where(
+    Record.child_id == bindparam("child_id"), undisclosed_covert()
 )
 
 #: Accesses to one child, newest first. Bound parameters: ``child_id``; the period
@@ -429,7 +423,7 @@ async def accesses_to_child(
         **span.params(),
     )
     items = []
-    for _seq, occurred_at, access, disclosed, code, name, kind, user_name, text in rows:
+    for _seq, occurred_at, access, was_disclosed, code, name, kind, user_name, text in rows:
         body = orjson.loads(text)
         entry = _child_entry(body, child_id)
         granted = _granted(entry)
@@ -445,7 +439,7 @@ async def accesses_to_child(
                 granted=granted,
                 refused=_refused(entry["refused"]),
                 access_basis=access,
-                disclosed=bool(disclosed),
+                disclosed=bool(was_disclosed),
                 break_glass=access == "break_glass",
                 outcome=Outcome(body["outcome"]),
                 operation_name=body["operation"]["name"],
@@ -544,7 +538,7 @@ async def _entries(
                     ChildTouchedView(
                         hub_id=hub_ids.get(entry["child"]),
                         access_basis=entry["access"],
-                        disclosed=bool(entry["granted"]),
+                        disclosed=disclosed(body, entry),
                         granted=_granted(entry),
                         refused=_refused(entry["refused"]),
                     )

@@ -8,11 +8,12 @@ skips per-request expression construction and ORM result processing.
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, Row, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, Executable, Row, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from db import BreakGlass, ChildRelationship
+from db import BreakGlass, ChildRelationship, Record
 from resolvers.context import RequestContext
+from vocab.restrictions import Restriction
 
 
 async def fetch(ctx: RequestContext, statement: Executable, **params: Any) -> Sequence[Row[Any]]:
@@ -61,6 +62,15 @@ def break_glass_in_force(child_id: InstrumentedAttribute[int]) -> ColumnElement[
         BreakGlass.purpose == bindparam("purpose"),
         BreakGlass.started_at <= bindparam("now"),
         BreakGlass.expires_at > bindparam("now"),
+    )
+
+
+def undisclosed_covert() -> ColumnElement[bool]:
+    """SQL: the record is a covert (police) interest whose disclosure date is unset or after
+    ``:today``."""
+    return and_(
+        Record.restriction == Restriction.COVERT,
+        or_(Record.disclose_from.is_(None), Record.disclose_from > bindparam("today")),
     )
 
 

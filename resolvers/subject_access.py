@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, select
 
 from audit.events import timestamp
 from audit.processing import (
@@ -46,24 +46,21 @@ from audit.processing import (
     render_markdown,
 )
 from db import (
-    Address,
     Agency,
     AuditAccess,
     AuditEvent,
     Child,
     ChildIdentifier,
-    Household,
-    HouseholdChild,
     Record,
     SharingDecision,
 )
 from policies.grants import GrantTable
-from resolvers.addresses import SHIELDED
+from resolvers.addresses import address_for
 from resolvers.children import MAX_MERGE_HOPS
 from resolvers.context import LONDON, RequestContext
 from resolvers.dpo import EPOCH, find_child_for_audit, require_audit_role
 from resolvers.errors import HubError
-from resolvers.sql import fetch
+from resolvers.sql import fetch, undisclosed_covert
 from resolvers.views import AgencyView, ChildView
 from vocab.agencies import AgencyKind
 from vocab.categories import Category
@@ -110,10 +107,7 @@ _EXPORTABLE = (
     .where(
         Record.child_id.in_(bindparam("child_ids", expanding=True)),
         Record.restriction != Restriction.SEALED,
-        or_(
-            Record.restriction != Restriction.COVERT,
-            and_(Record.disclose_from.is_not(None), Record.disclose_from <= bindparam("today")),
-        ),
+        ~undisclosed_covert(),
         ~exists().where(
             SharingDecision.child_id == Record.child_id,
             SharingDecision.agency_id == Record.agency_id,
@@ -126,9 +120,7 @@ _EXPORTABLE = (
 #: A covert police interest not yet disclosable: police accesses stay out of "who looked".
 _COVERT_PENDING = select(
     exists().where(
-        Record.child_id.in_(bindparam("child_ids", expanding=True)),
-        Record.restriction == Restriction.COVERT,
-        or_(Record.disclose_from.is_(None), Record.disclose_from > bindparam("today")),
+        Record.child_id.in_(bindparam("child_ids", expanding=True)), undisclosed_covert()
     )
 )
 _ACCESSES = (
@@ -158,24 +150,6 @@ _UPNS = (
         ChildIdentifier.scheme == UPN_SCHEME,
     )
     .order_by(ChildIdentifier.value)
-)
-_ADDRESS = (
-    select(
-        Address.line1,
-        Address.line2,
-        Address.town,
-        Address.postcode,
-        Household.address_shielded,
-    )
-    .join(Household, Household.address_id == Address.id)
-    .join(HouseholdChild, HouseholdChild.household_id == Household.id)
-    .where(
-        HouseholdChild.child_id == bindparam("child_id"),
-        HouseholdChild.valid_from <= bindparam("today"),
-        or_(HouseholdChild.valid_to.is_(None), HouseholdChild.valid_to >= bindparam("today")),
-    )
-    .order_by(HouseholdChild.valid_from.desc())
-    .limit(1)
 )
 
 
@@ -320,13 +294,15 @@ async def record_of_processing(ctx: RequestContext) -> ProcessingRecordView:
 
 
 async def _identity(ctx: RequestContext, child: ChildView, child_ids: list[int]) -> dict[str, Any]:
-    addresses = await fetch(ctx, _ADDRESS, child_id=child.id, today=ctx.today)
+    current = (await address_for(ctx, child)).address  # null, and masked, when shielded
     address = None
-    if addresses and not addresses[0].address_shielded:
-        line1, line2, town, postcode = addresses[0][:4]
-        address = {"line1": line1, "line2": line2, "town": town, "postcode": postcode}
-    elif addresses:
-        ctx.audit.mask(child.id, "address", SHIELDED)
+    if current is not None:
+        address = {
+            "line1": current.line1,
+            "line2": current.line2,
+            "town": current.town,
+            "postcode": current.postcode,
+        }
     upns = [row[0] for row in await fetch(ctx, _UPNS, child_ids=child_ids)]
     return {
         "hub_id": child.hub_id,

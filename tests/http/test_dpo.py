@@ -864,3 +864,41 @@ async def test_each_dpo_list_is_audited_itself(
     assert (row.outcome, row.operation, row.purpose) == ("success", operation, AUDIT)
     assert body["request_id"] == answered.headers["X-Request-ID"]
     assert body["who"]["roles"] == ["dpo"]
+
+
+CREATE = """
+mutation Create($input: CreateRecordInput!) { createRecord(input: $input) { id } }
+"""
+
+
+async def test_a_failed_operation_shows_its_grants_but_nothing_disclosed(
+    session: AsyncSession, graphql: GraphQLCall
+) -> None:
+    scene = await area(session)
+    # given the social worker's record for their child was granted, then refused as invalid
+    failed = await graphql(
+        scene.worker.subject,
+        CREATE,
+        {
+            "input": {
+                "child": {"nhsNumber": scene.child.nhs_number},
+                "category": "COUNCIL_CHILD_PROTECTION_PLAN",
+                "lawfulBasis": "CHILDREN_ACT_1989_S47",
+                "validFrom": "2026-09-01",
+                "payload": {"not_a_field": True},
+            }
+        },
+    )
+    assert code(failed) == "INVALID_PAYLOAD"
+
+    # when the DPO looks at what the worker saw
+    items = ok(
+        await graphql(scene.dpo.subject, ACTIVITY, {"user": scene.worker.id}, purpose=AUDIT)
+    )["userActivity"]["items"]
+
+    # then the grant is listed, but the child is not shown as disclosed: nothing left the hub
+    (entry,) = items
+    assert entry["outcome"] == "FAILURE"
+    (child,) = entry["children"]
+    assert child["granted"] == [{"action": "CREATE", "category": "COUNCIL_CHILD_PROTECTION_PLAN"}]
+    assert child["disclosed"] is False
