@@ -1,0 +1,1 @@
+"""Statutory clocks: Operation Encompass school-day deadlines and MASH working-hour RAG clocks."""
