@@ -5,7 +5,10 @@ A request flows one way: here (who is calling, one transaction) -> ``schema`` (t
 commits when the operation succeeded and rolls back when it did not.
 """
 
+import asyncio
+import contextlib
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -19,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.http.ides import get_graphql_ide_html
 
 from audit.checkpoints import load_or_create_key
@@ -31,18 +35,20 @@ from audit.upkeep import AuditUpkeep
 from audit.writer import commit_with_event
 from auth import AuthError, TokenVerifier, load_issuers
 from auth.dev_issuer import ensure_keys
-from auth.tokens import Claims
 from db import Agency, User, UserRole
 from db.engine import create_engine, session_factory
 from hub import logs, telemetry
+from hub.doorbell import Doorbell
 from hub.settings import Settings
 from policies import store as policy_store
 from policies.principal import Principal
-from resolvers.context import RequestContext
+from resolvers.context import RequestContext, SubscriptionContext
+from resolvers.errors import HubError
 from schema import build_schema
 from schema.errors import present
 from schema.telemetry import document_hash
 from vocab.purposes import Purpose
+from workflows.escalation import Escalation
 
 logger = logging.getLogger("hub.server")
 
@@ -138,7 +144,7 @@ def _parse_body(raw: bytes) -> tuple[str, dict[str, Any] | None, str | None] | R
 
 def audit_event(
     context: RequestContext,
-    claims: Claims,
+    client: str | None,
     query: str,
     variables: dict[str, Any] | None,
     data: object,
@@ -155,7 +161,7 @@ def audit_event(
     return build_event(
         trail=context.audit,
         principal=context.principal,
-        client=claims.client,
+        client=client,
         purpose=context.purpose,
         occurred_at=context.now,
         operation_type=context.operation_type,
@@ -169,13 +175,26 @@ def audit_event(
     )
 
 
+#: The GraphQL over WebSocket protocol (graphql-transport-ws); the legacy graphql-ws is not
+#: spoken.
+WS_PROTOCOL = "graphql-transport-ws"
+#: Seconds a client has to send ``connection_init`` after connecting.
+WS_INIT_TIMEOUT = 10.0
+#: Subscriptions one connection may hold at once.
+WS_MAX_OPERATIONS = 10
+
+
 def create_app(
     settings: Settings,
     *,
     engine: AsyncEngine | None = None,
     sessions: SessionFactory | None = None,
     verifier: TokenVerifier | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> Starlette:
+    """The hub's ASGI app. ``clock`` (tests only) fixes what "now" is for every operation:
+    deadlines, relationships in force, audit times."""
+    now = clock or (lambda: datetime.now(UTC))
     owns_engine = engine is None and sessions is None
     if sessions is None:
         engine = engine or create_engine(settings.database_url, role=settings.db_role)
@@ -233,7 +252,7 @@ def create_app(
                 session=session,
                 principal=principal,
                 audit=AuditTrail(request_id=request_id),
-                now=datetime.now(UTC),
+                now=now(),
                 grants=policy_store.current(),
                 purpose=_purpose(request.headers.get(PURPOSE_HEADER)),
             )
@@ -246,7 +265,7 @@ def create_app(
             errors = (
                 present(result.errors, query=query, variables=variables) if result.errors else []
             )
-            event = audit_event(context, claims, query, variables, result.data, errors)
+            event = audit_event(context, claims.client, query, variables, result.data, errors)
             try:
                 await commit_with_event(session, event, keep_changes=not errors)
             except AuditUnavailable:
@@ -262,6 +281,197 @@ def create_app(
             payload["errors"] = errors
         return ORJSONResponse(payload, headers={"X-Request-ID": request_id})
 
+    doorbell = Doorbell(engine)
+
+    @asynccontextmanager
+    async def audited(
+        principal: Principal,
+        purpose: Purpose | None,
+        client: str | None,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+    ) -> AsyncIterator[RequestContext]:
+        """One subscription delivery as its own unit of work: its audit event is committed
+        before the caller sends anything; a refusal is recorded, then re-raised."""
+        async with sessions() as session:
+            context = RequestContext(
+                session=session,
+                principal=principal,
+                audit=AuditTrail(request_id=str(uuid.uuid4())),
+                now=now(),
+                grants=policy_store.current(),
+                purpose=purpose,
+                operation_type="subscription",
+                operation_name=operation_name,
+            )
+            try:
+                yield context
+            except HubError as exc:
+                errors = [{"extensions": {"code": exc.code}}]
+                event = audit_event(context, client, query, variables, None, errors)
+                with contextlib.suppress(AuditUnavailable):  # the refusal is raised anyway
+                    await commit_with_event(session, event, keep_changes=False)
+                raise
+            event = audit_event(context, client, query, variables, {"delivered": True}, [])
+            try:
+                await commit_with_event(session, event, keep_changes=True)
+            except AuditUnavailable:
+                raise HubError(
+                    "AUDIT_UNAVAILABLE",
+                    "the audit log could not record this delivery, so nothing was sent",
+                ) from None
+
+    @asynccontextmanager
+    async def probe() -> AsyncIterator[Any]:
+        async with sessions() as session:
+            yield await session.connection()
+
+    async def graphql_ws(websocket: WebSocket) -> None:
+        """GraphQL subscriptions over graphql-transport-ws. The bearer token (and the purpose
+        of use) come in ``connection_init``'s payload, as ``Authorization`` and
+        ``X-Purpose-Of-Use``; only subscriptions are run here (queries and mutations go to
+        POST /graphql, where each is one audited unit of work)."""
+        if WS_PROTOCOL not in websocket.scope.get("subprotocols", []):
+            await websocket.close(code=4406, reason="Subprotocol not acceptable")
+            return
+        await websocket.accept(subprotocol=WS_PROTOCOL)
+        try:
+            first = await asyncio.wait_for(websocket.receive_json(), WS_INIT_TIMEOUT)
+        except TimeoutError:
+            await websocket.close(code=4408, reason="Connection initialisation timeout")
+            return
+        except (WebSocketDisconnect, ValueError):
+            return
+        if not isinstance(first, dict) or first.get("type") != "connection_init":
+            await websocket.close(code=4401, reason="Unauthorized")
+            return
+        payload = first.get("payload") or {}
+        params = (
+            {str(k).lower(): v for k, v in payload.items()} if isinstance(payload, dict) else {}
+        )
+        scheme, _, token = str(params.get("authorization", "")).partition(" ")
+        try:
+            if scheme.lower() != "bearer" or not token.strip():
+                raise AuthError("TOKEN_MISSING", "a bearer token is required")
+            claims = await verifier.averify(token.strip())
+        except AuthError:
+            await websocket.close(code=4403, reason="Forbidden")
+            return
+        async with sessions() as session:
+            principal = await load_principal(session, claims.issuer, claims.subject)
+        if principal is None:
+            await websocket.close(code=4403, reason="Forbidden")
+            return
+        purpose = _purpose(str(params.get(PURPOSE_HEADER, "")) or None)
+        await websocket.send_json({"type": "connection_ack"})
+        operations: dict[str, asyncio.Task[None]] = {}
+
+        async def send(message: dict[str, Any]) -> None:
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                await websocket.send_text(orjson.dumps(message).decode())
+
+        async def run(
+            op_id: str, query: str, variables: dict[str, Any] | None, name: str | None
+        ) -> None:
+            context = SubscriptionContext(
+                principal=principal,
+                purpose=purpose,
+                unit_of_work=lambda: audited(
+                    principal, purpose, claims.client, query, variables, name
+                ),
+                probe=probe,
+                doorbell=doorbell,
+                operation_type="subscription",
+                operation_name=name,
+            )
+            try:
+                result = await schema.subscribe(
+                    query, variable_values=variables, context_value=context, operation_name=name
+                )
+                if not isinstance(result, AsyncIterator):
+                    errors = present(result.errors or [], query=query, variables=variables)
+                    with contextlib.suppress(HubError):
+                        async with audited(
+                            principal, purpose, claims.client, query, variables, name
+                        ):
+                            raise HubError(errors[0]["extensions"]["code"] if errors else "", "")
+                    await send({"id": op_id, "type": "error", "payload": errors})
+                    return
+                async for item in result:
+                    body: dict[str, Any] = {"data": item.data}
+                    if item.errors:
+                        body["errors"] = present(item.errors, query=query, variables=variables)
+                    await send({"id": op_id, "type": "next", "payload": body})
+                await send({"id": op_id, "type": "complete"})
+            finally:
+                operations.pop(op_id, None)
+
+        expiry = asyncio.get_running_loop().call_later(
+            max(0.0, claims.expires_at - time.time()),
+            lambda: asyncio.ensure_future(websocket.close(code=4401, reason="Token expired")),
+        )
+        try:
+            while True:
+                message = await websocket.receive_json()
+                kind = message.get("type") if isinstance(message, dict) else None
+                if kind == "ping":
+                    await send({"type": "pong"})
+                elif kind == "pong":
+                    continue
+                elif kind == "subscribe":
+                    op_id = message.get("id")
+                    body = message.get("payload") or {}
+                    query = body.get("query") if isinstance(body, dict) else None
+                    if not isinstance(op_id, str) or not isinstance(query, str):
+                        await websocket.close(code=4400, reason="Invalid subscribe message")
+                        return
+                    if op_id in operations:
+                        await websocket.close(
+                            code=4409, reason=f"Subscriber for {op_id} already exists"
+                        )
+                        return
+                    if len(operations) >= WS_MAX_OPERATIONS:
+                        await send(
+                            {
+                                "id": op_id,
+                                "type": "error",
+                                "payload": [
+                                    {
+                                        "message": "too many subscriptions on this connection",
+                                        "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"},
+                                    }
+                                ],
+                            }
+                        )
+                        continue
+                    variables = body.get("variables")
+                    name = body.get("operationName")
+                    operations[op_id] = asyncio.create_task(
+                        run(
+                            op_id,
+                            query,
+                            variables if isinstance(variables, dict) else None,
+                            name if isinstance(name, str) else None,
+                        )
+                    )
+                elif kind == "complete":
+                    task = operations.pop(str(message.get("id")), None)
+                    if task is not None:
+                        task.cancel()
+                elif kind == "connection_init":
+                    await websocket.close(code=4429, reason="Too many initialisation requests")
+                    return
+                else:
+                    await websocket.close(code=4400, reason="Invalid message")
+                    return
+        except (WebSocketDisconnect, ValueError):
+            return
+        finally:
+            expiry.cancel()
+            for task in operations.values():
+                task.cancel()
+
     async def healthz(_request: Request) -> Response:
         return ORJSONResponse({"status": "ok"})
 
@@ -269,7 +479,7 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         # The policy in force is the newest stored version, kept current in the background
         # (LISTEN/NOTIFY on PostgreSQL, polling on SQLite); requests only read the store.
-        watcher = upkeep = None
+        watcher = upkeep = escalation = None
         if engine is not None:
             telemetry.configure(engine)
             watcher = policy_store.PolicyWatcher(engine)
@@ -280,9 +490,15 @@ def create_app(
                 checkpoint_seconds=settings.checkpoint_seconds,
             )
             await upkeep.start()
+            escalation = Escalation(engine)
+            await escalation.start()
+        await doorbell.start()
         try:
             yield
         finally:
+            await doorbell.stop()
+            if escalation is not None:
+                await escalation.stop()
             if upkeep is not None:
                 await upkeep.stop()
             if watcher is not None:
@@ -293,6 +509,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_ws),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         lifespan=lifespan,

@@ -14,6 +14,13 @@ from db.children import (
     HouseholdChild,
 )
 from db.consents import Consent, SharingDecision, StatutorySharing
+from db.encompass import (
+    EncompassChild,
+    EncompassIncident,
+    EncompassNotification,
+    SchoolClosure,
+    SchoolTerm,
+)
 from db.records import Record, RecordVersion
 from db.relationships import ChildRelationship
 
@@ -32,6 +39,9 @@ __all__ = [
     "ChildIdentifier",
     "ChildRelationship",
     "Consent",
+    "EncompassChild",
+    "EncompassIncident",
+    "EncompassNotification",
     "Household",
     "HouseholdAdult",
     "HouseholdChild",
@@ -39,6 +49,8 @@ __all__ = [
     "PolicyVersion",
     "Record",
     "RecordVersion",
+    "SchoolClosure",
+    "SchoolTerm",
     "SharingDecision",
     "StatutorySharing",
     "User",

@@ -105,3 +105,4 @@ class HouseholdAdult(Base):
 
 Index("ix_household_children_child", HouseholdChild.child_id, HouseholdChild.valid_from)
 Index("ix_household_children_household", HouseholdChild.household_id)
+Index("ix_children_date_of_birth", Child.date_of_birth)

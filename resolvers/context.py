@@ -2,9 +2,10 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +39,32 @@ class RequestContext:
     def today(self) -> date:
         """The date in England now: relationships and validity periods are civil dates."""
         return self.now.astimezone(LONDON).date()
+
+
+class Doorbell(Protocol):
+    """Wakes a subscription when something may have arrived for an agency (``hub.doorbell``)."""
+
+    def ticket(self, agency_id: int) -> asyncio.Event: ...
+
+    async def wait(self, ticket: asyncio.Event, seconds: float) -> None: ...
+
+
+@dataclass(slots=True)
+class SubscriptionContext:
+    """What a subscription receives: the caller, and a way to open one audited unit of work
+    per delivery. Nothing is sent until the unit of work's audit event is committed."""
+
+    principal: Principal
+    purpose: Purpose | None
+    #: A fresh ``RequestContext`` in its own transaction; on exit ``server.py`` builds its
+    #: audit event and commits (or, on an error, records the refusals and re-raises).
+    unit_of_work: Callable[[], AbstractAsyncContextManager[RequestContext]]
+    #: An unaudited read-only session, for asking only whether anything new has arrived.
+    probe: Callable[[], AbstractAsyncContextManager[Any]]
+    doorbell: Doorbell
+    operation_type: str | None = None
+    operation_name: str | None = None
+    trace_id: str | None = None
 
 
 T = TypeVar("T")

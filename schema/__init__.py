@@ -1,6 +1,6 @@
 """The GraphQL schema: thin Strawberry types whose fields call ``resolvers``."""
 
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 
 import strawberry
 from graphql import GraphQLError
@@ -18,7 +18,7 @@ from strawberry.types import ExecutionContext
 
 from policies.admin import may_administer, may_read_policy
 from schema import break_glass as glass
-from schema import children, consents, cp_is, dpo, records, statutory, users
+from schema import children, consents, cp_is, dpo, encompass, records, statutory, users
 from schema import policy as policy_admin
 from schema import subject_access as sar
 from schema.errors import log_unexpected
@@ -76,6 +76,25 @@ class Query:
         description=(
             "Break-glass sessions opened in your agency: awaiting review (oldest first) or "
             "reviewed (DPOs and Caldicott guardians, declaring audit.dpo)."
+        ),
+    )
+    encompass_inbox: list[encompass.EncompassNotification] = strawberry.field(
+        resolver=encompass.encompass_inbox,
+        description=(
+            "Operation Encompass notifications to your school (or council): open ones by "
+            "deadline, or all (openOnly: false) newest first; at most 200."
+        ),
+    )
+    encompass_notification: encompass.EncompassNotification = strawberry.field(
+        resolver=encompass.encompass_notification,
+        description="One Operation Encompass notification addressed to your agency.",
+    )
+    encompass_report: encompass.EncompassReport = strawberry.field(
+        resolver=encompass.encompass_report,
+        description=(
+            "Operation Encompass notifications per day (UK dates, inclusive), the on-time "
+            "acknowledgement rate and the overdue list: your force's incidents, or your "
+            "council's schools, children's social care and MASH queue."
         ),
     )
     policy: policy_admin.PolicyState = strawberry.field(
@@ -169,6 +188,32 @@ class Mutation:
             "within a second (partnership administrators)."
         ),
     )
+    submit_encompass_incident: encompass.EncompassSubmission = strawberry.mutation(
+        resolver=encompass.submit_encompass_incident,
+        description=(
+            "Submit a domestic abuse incident with children (Operation Encompass): each child "
+            "is matched and its school (or the council) notified before the next school day. "
+            "Idempotent by police reference."
+        ),
+    )
+    submit_encompass_incidents: list[encompass.EncompassSubmission] = strawberry.mutation(
+        resolver=encompass.submit_encompass_incidents,
+        description=(
+            "Submit up to 1,000 incidents at once; each has its own result (or error), in "
+            "order. Idempotent by police reference."
+        ),
+    )
+    acknowledge_encompass_notification: encompass.EncompassNotification = strawberry.mutation(
+        resolver=encompass.acknowledge_encompass_notification,
+        description="Acknowledge a notification to your agency; again changes nothing.",
+    )
+    match_encompass_child: encompass.EncompassNotification = strawberry.mutation(
+        resolver=encompass.match_encompass_child,
+        description=(
+            "Match a child in the MASH queue to the hub's record; the hub routes its "
+            "notification to the school on roll on the incident date, or social care."
+        ),
+    )
     review_break_glass: dpo.BreakGlassReview = strawberry.mutation(
         resolver=dpo.review_break_glass,
         description=(
@@ -176,6 +221,19 @@ class Mutation:
             "APPROPRIATE, or INAPPROPRIATE / REFERRED with a note (DPOs and Caldicott "
             "guardians, declaring audit.dpo; not your own session)."
         ),
+    )
+
+
+@strawberry.type
+class Subscription:
+    encompass_notifications: AsyncGenerator[encompass.EncompassNotification, None] = (
+        strawberry.subscription(
+            resolver=encompass.encompass_notifications,
+            description=(
+                "Operation Encompass notifications to your agency as they arrive (over "
+                "graphql-transport-ws on /graphql; token and purpose in connection_init)."
+            ),
+        )
     )
 
 
@@ -213,7 +271,9 @@ def build_schema(
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=256),
     ]
-    return HubSchema(query=Query, mutation=Mutation, extensions=extensions)
+    return HubSchema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    )
 
 
 #: The schema as exported to ``schema.graphql`` (introspection does not change the SDL).

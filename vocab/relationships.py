@@ -10,3 +10,6 @@ class RelationshipKind(StrEnum):
     INCIDENT = "incident"  # police incident involving the child
     ENQUIRY = "enquiry"  # open MASH enquiry
     HOUSING_CASE = "housing_case"  # district housing case
+    #: Not stored: an Encompass notification addressed to the agency about the child (the
+    #: school on whose roll the child was, or the council), for reading and acknowledging it.
+    NOTIFIED = "notified"
