@@ -388,6 +388,11 @@ async def test_an_unmatched_child_goes_to_the_mash_queue_never_a_guessed_school(
 
     # then the queue item is closed and the school is notified, due from the incident
     assert matched["acknowledgedAt"] is not None
+    event = await latest_event(session)
+    assert event.body["operation"]["name"] == "Match"
+    (touched,) = event.body["children"]
+    assert touched["child"] == child.id
+    assert ["notify", "encompass.notification"] in [g[:2] for g in touched["granted"]]
     (seen,) = data(await call(area.lead, INBOX, {"open": True}))["encompassInbox"]
     assert seen["child"]["hubId"] == child.hub_id
     assert london(seen["deadline"]) == datetime(2026, 11, 23, 8, 45, tzinfo=UTC)
@@ -610,6 +615,12 @@ async def test_overdue_notifications_escalate_and_show_in_the_reports(
         assert overdue["policeReference"] == "REP/1"
         assert overdue["recipient"] == {"code": area.school.code}
         assert london(overdue["escalatedAt"]) == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        # and the report is audited: the overdue child, read under the user's relationship
+        event = await latest_event(session)
+        assert event.body["operation"]["name"] == "Report"
+        (touched,) = event.body["children"]
+        assert touched["child"] == late.id
+        assert touched["access"] == ("incident" if user is area.coordinator else "notified")
     # and a school cannot ask for the force's report: it only sees its own
     own = data(await call(area.other_lead, REPORT, period))["encompassReport"]
     assert own["notifications"] == 1
