@@ -17,8 +17,9 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from policies.admin import may_administer, may_read_policy
+from policies.schools import may_keep_school_calendar
 from schema import break_glass as glass
-from schema import children, consents, cp_is, dpo, encompass, records, statutory, users
+from schema import children, consents, cp_is, dpo, encompass, records, schools, statutory, users
 from schema import policy as policy_admin
 from schema import subject_access as sar
 from schema.errors import log_unexpected
@@ -212,6 +213,15 @@ class Mutation:
         description=(
             "Match a child in the MASH queue to the hub's record; the hub routes its "
             "notification to the school on roll on the incident date, or social care."
+        ),
+    )
+    set_school_calendar: schools.SchoolCalendar = strawberry.mutation(
+        resolver=schools.set_school_calendar,
+        extensions=requires(may_keep_school_calendar, "keeping a school's calendar"),
+        description=(
+            "Replace your school's term dates and closure days from a date on; Encompass "
+            "deadlines fall at the start of the next school day (designated safeguarding "
+            "leads, for their own school)."
         ),
     )
     review_break_glass: dpo.BreakGlassReview = strawberry.mutation(

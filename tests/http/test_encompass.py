@@ -625,3 +625,67 @@ async def test_overdue_notifications_escalate_and_show_in_the_reports(
     own = data(await call(area.other_lead, REPORT, period))["encompassReport"]
     assert own["notifications"] == 1
     assert own["overdue"] == []
+
+
+# --- The school's calendar ----------------------------------------------------------------
+
+SET_CALENDAR = """
+mutation Calendar($input: SetSchoolCalendarInput!) {
+  setSchoolCalendar(input: $input) { terms { startsOn endsOn } closures }
+}
+"""
+
+
+async def test_a_school_keeps_its_calendar_and_deadlines_follow_it(
+    session: AsyncSession, call: Call, area: Area
+) -> None:
+    # given the key adult records an INSET day on Monday 23 November and a term to Christmas
+    calendar = {
+        "since": "2026-11-21",
+        "terms": [{"startsOn": "2026-11-23", "endsOn": "2026-12-18"}],
+        "closures": ["2026-11-23"],
+    }
+    kept = data(await call(area.lead, SET_CALENDAR, {"input": calendar}))["setSchoolCalendar"]
+    assert kept == {
+        "terms": [{"startsOn": "2026-11-23", "endsOn": "2026-12-18"}],
+        "closures": ["2026-11-23"],
+    }
+    child = await pupil(session, area.school)
+
+    # when a Friday-night incident is submitted
+    submitted = await submit(call, area, incident("CAL/1", FRIDAY_NIGHT, by_nhs(child)))
+
+    # then it is due on Tuesday
+    (routed,) = submitted["incident"]["children"]
+    assert london(routed["deadline"]) == datetime(2026, 11, 24, 8, 45, tzinfo=UTC)
+    # and the calendar change was audited, touching no child
+    await call(area.lead, SET_CALENDAR, {"input": calendar})
+    event = await latest_event(session)
+    assert event.body["operation"]["name"] == "Calendar"
+    assert event.body["children"] == []
+
+
+@pytest.mark.parametrize(
+    ("who", "calendar", "code"),
+    [
+        ("coordinator", {"since": "2026-11-21", "terms": [], "closures": []}, "FORBIDDEN"),
+        ("lead", {"since": "2026-01-01", "terms": [], "closures": []}, "INVALID_PERIOD"),
+        (
+            "lead",
+            {
+                "since": "2026-11-21",
+                "terms": [
+                    {"startsOn": "2026-11-23", "endsOn": "2026-12-18"},
+                    {"startsOn": "2026-12-01", "endsOn": "2027-02-12"},
+                ],
+                "closures": [],
+            },
+            "INVALID_PERIOD",
+        ),
+    ],
+)
+async def test_a_calendar_is_kept_by_the_schools_lead_and_checked(
+    call: Call, area: Area, who: str, calendar: dict[str, Any], code: str
+) -> None:
+    refused = await call(getattr(area, who), SET_CALENDAR, {"input": calendar})
+    assert codes(refused) == [code]
