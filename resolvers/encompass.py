@@ -560,6 +560,59 @@ def schools_on_roll(rows: Sequence[Any], child_id: int, on: date) -> list[int]:
     )
 
 
+def route_for(
+    enrolments: Sequence[Any], child_id: int, on: date, council_id: int
+) -> tuple[Route, RouteReason, list[int]]:
+    """A matched child's route: the schools on roll on ``on``, else the council's social care."""
+    schools = schools_on_roll(enrolments, child_id, on)
+    if schools:
+        return Route.SCHOOL, RouteReason.ON_ROLL, schools
+    return Route.SOCIAL_CARE, RouteReason.NO_SCHOOL, [council_id]
+
+
+def notification_rows(
+    ctx: RequestContext,
+    calendars: Calendars,
+    *,
+    incident_child_id: uuid.UUID,
+    route: Route,
+    reason: RouteReason,
+    recipients: Sequence[int],
+    occurred_at: datetime,
+) -> list[dict[str, Any]]:
+    """One notification per recipient, each with its own deadline."""
+    rows = []
+    for agency_id in recipients:
+        deadline, late = calendars.deadline(agency_id, occurred_at, ctx.now)
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "incident_child_id": incident_child_id,
+                "agency_id": agency_id,
+                "route": route,
+                "reason": reason,
+                "created_at": ctx.now,
+                "deadline": deadline,
+                "sent_late": late,
+            }
+        )
+    return rows
+
+
+def incident_relationship(
+    child_id: int, police_agency_id: int, reference: str, on: date
+) -> dict[str, Any]:
+    """The police's relationship with a child in their incident, for a year from it."""
+    return {
+        "child_id": child_id,
+        "agency_id": police_agency_id,
+        "kind": RelationshipKind.INCIDENT,
+        "reference": reference,
+        "valid_from": on,
+        "valid_to": on + INCIDENT_RELATIONSHIP,
+    }
+
+
 # --- Submitting ----------------------------------------------------------------------------
 
 
@@ -692,24 +745,15 @@ async def _make(
             raise refusal(decision, field="incidents")
         child_row_id = uuid.uuid4()
         if match.child_id is None:
+            assert match.reason is not None
             route, reason, recipients = Route.MASH_QUEUE, match.reason, [council_id]
         else:
-            schools = schools_on_roll(enrolments, match.child_id, on)
-            if schools:
-                route, reason, recipients = Route.SCHOOL, RouteReason.ON_ROLL, schools
-            else:
-                route, reason, recipients = Route.SOCIAL_CARE, RouteReason.NO_SCHOOL, [council_id]
+            route, reason, recipients = route_for(enrolments, match.child_id, on, council_id)
             relationships.append(
-                {
-                    "child_id": match.child_id,
-                    "agency_id": ctx.principal.agency_id,
-                    "kind": RelationshipKind.INCIDENT,
-                    "reference": submission.police_reference,
-                    "valid_from": on,
-                    "valid_to": on + INCIDENT_RELATIONSHIP,
-                }
+                incident_relationship(
+                    match.child_id, ctx.principal.agency_id, submission.police_reference, on
+                )
             )
-        assert reason is not None
         children.append(
             {
                 "id": child_row_id,
@@ -728,22 +772,17 @@ async def _make(
                 "postcode": child.postcode,
             }
         )
-        deadlines = []
-        for agency_id in recipients:
-            deadline, late = calendars.deadline(agency_id, submission.occurred_at, ctx.now)
-            deadlines.append((deadline, late))
-            notifications.append(
-                {
-                    "id": uuid.uuid4(),
-                    "incident_child_id": child_row_id,
-                    "agency_id": agency_id,
-                    "route": route,
-                    "reason": reason,
-                    "created_at": ctx.now,
-                    "deadline": deadline,
-                    "sent_late": late,
-                }
-            )
+        rows = notification_rows(
+            ctx,
+            calendars,
+            incident_child_id=child_row_id,
+            route=route,
+            reason=reason,
+            recipients=recipients,
+            occurred_at=submission.occurred_at,
+        )
+        notifications.extend(rows)
+        deadlines = [(row["deadline"], row["sent_late"]) for row in rows]
         deadline, late = min(deadlines)
         views[i].append(
             RoutedChildView(

@@ -35,10 +35,11 @@ from resolvers.children import find_child
 from resolvers.context import LONDON, RequestContext, SubscriptionContext
 from resolvers.encompass import (
     _ENROLMENTS,
-    INCIDENT_RELATIONSHIP,
     Calendars,
+    incident_relationship,
+    notification_rows,
     ring,
-    schools_on_roll,
+    route_for,
 )
 from resolvers.errors import HubError
 from resolvers.sql import execute, fetch
@@ -368,28 +369,19 @@ async def match_queued(
     if not decision.allowed:
         raise refusal(decision, field="child")
     on = row.occurred_at.astimezone(LONDON).date()
-    schools = schools_on_roll(await fetch(ctx, _ENROLMENTS, ids=[child_id]), child_id, on)
-    if schools:
-        route, reason, recipients = Route.SCHOOL, RouteReason.ON_ROLL, schools
-    else:
-        route, reason, recipients = Route.SOCIAL_CARE, RouteReason.NO_SCHOOL, [row.council_id]
+    enrolments = await fetch(ctx, _ENROLMENTS, ids=[child_id])
+    route, reason, recipients = route_for(enrolments, child_id, on, row.council_id)
     calendars = Calendars()
     await calendars.load(ctx, recipients, since=on - timedelta(days=7))
-    rows: list[dict[str, Any]] = []
-    for agency_id in recipients:
-        deadline, late = calendars.deadline(agency_id, row.occurred_at, ctx.now)
-        rows.append(
-            {
-                "id": uuid.uuid4(),
-                "incident_child_id": row.incident_child_id,
-                "agency_id": agency_id,
-                "route": route,
-                "reason": reason,
-                "created_at": ctx.now,
-                "deadline": deadline,
-                "sent_late": late,
-            }
-        )
+    rows = notification_rows(
+        ctx,
+        calendars,
+        incident_child_id=row.incident_child_id,
+        route=route,
+        reason=reason,
+        recipients=recipients,
+        occurred_at=row.occurred_at,
+    )
     connection = await ctx.session.connection()
     await connection.execute(insert(EncompassNotification), rows)
     await execute(ctx, _MATCH_CHILD, incident_child_id=row.incident_child_id, child_id=child_id)
@@ -403,16 +395,7 @@ async def match_queued(
     )
     await connection.execute(
         insert(ChildRelationship),
-        [
-            {
-                "child_id": child_id,
-                "agency_id": row.police_agency_id,
-                "kind": RelationshipKind.INCIDENT,
-                "reference": row.police_reference,
-                "valid_from": on,
-                "valid_to": on + INCIDENT_RELATIONSHIP,
-            }
-        ],
+        [incident_relationship(child_id, row.police_agency_id, row.police_reference, on)],
     )
     await ring(ctx, recipients)
     (row,) = await fetch(ctx, _BY_ID, notification_id=notification_id)
