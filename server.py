@@ -25,6 +25,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types.execution import PreExecutionError
 
 from audit.checkpoints import load_or_create_key
 from audit.events import Event, Outcome
@@ -341,7 +342,10 @@ def create_app(
         except TimeoutError:
             await websocket.close(code=4408, reason="Connection initialisation timeout")
             return
-        except (WebSocketDisconnect, ValueError):
+        except WebSocketDisconnect:
+            return
+        except (ValueError, KeyError):  # not JSON, or a binary frame (no "text")
+            await websocket.close(code=4400, reason="Invalid message")
             return
         if not isinstance(first, dict) or first.get("type") != "connection_init":
             await websocket.close(code=4401, reason="Unauthorized")
@@ -386,23 +390,27 @@ def create_app(
                 operation_name=name,
             )
             try:
+                # Strawberry always returns a stream; an operation that cannot run (not a
+                # subscription, a syntax or validation error) is its first and only item.
                 result = await schema.subscribe(
                     query, variable_values=variables, context_value=context, operation_name=name
                 )
-                if not isinstance(result, AsyncIterator):
-                    errors = present(result.errors or [], query=query, variables=variables)
-                    with contextlib.suppress(HubError):
-                        async with audited(
-                            principal, purpose, claims.client, query, variables, name
-                        ):
-                            raise HubError(errors[0]["extensions"]["code"] if errors else "", "")
-                    await send({"id": op_id, "type": "error", "payload": errors})
-                    return
-                async for item in result:
-                    body: dict[str, Any] = {"data": item.data}
-                    if item.errors:
-                        body["errors"] = present(item.errors, query=query, variables=variables)
-                    await send({"id": op_id, "type": "next", "payload": body})
+                async with contextlib.aclosing(result):
+                    async for item in result:
+                        if isinstance(item, PreExecutionError):
+                            errors = present(item.errors or [], query=query, variables=variables)
+                            with contextlib.suppress(HubError):
+                                async with audited(
+                                    principal, purpose, claims.client, query, variables, name
+                                ):
+                                    code = errors[0]["extensions"]["code"] if errors else ""
+                                    raise HubError(code, "")
+                            await send({"id": op_id, "type": "error", "payload": errors})
+                            return
+                        body: dict[str, Any] = {"data": item.data}
+                        if item.errors:
+                            body["errors"] = present(item.errors, query=query, variables=variables)
+                        await send({"id": op_id, "type": "next", "payload": body})
                 await send({"id": op_id, "type": "complete"})
             finally:
                 operations.pop(op_id, None)
@@ -465,7 +473,10 @@ def create_app(
                 else:
                     await websocket.close(code=4400, reason="Invalid message")
                     return
-        except (WebSocketDisconnect, ValueError):
+        except WebSocketDisconnect:
+            return
+        except (ValueError, KeyError):  # not JSON, or a binary frame (no "text")
+            await websocket.close(code=4400, reason="Invalid message")
             return
         finally:
             expiry.cancel()
