@@ -413,7 +413,9 @@ def create_app(
                         await send({"id": op_id, "type": "next", "payload": body})
                 await send({"id": op_id, "type": "complete"})
             finally:
-                operations.pop(op_id, None)
+                # only if still ours: a completed id may already be reused by a new operation
+                if operations.get(op_id) is asyncio.current_task():
+                    del operations[op_id]
 
         expiry = asyncio.get_running_loop().call_later(
             max(0.0, claims.expires_at - time.time()),

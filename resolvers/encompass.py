@@ -699,6 +699,9 @@ async def _make(
     matches = await match_children(ctx, [child for _, _, child in flat])
     matched_ids = sorted({m.child_id for m in matches if m.child_id is not None})
     enrolments = await fetch(ctx, _ENROLMENTS, ids=matched_ids) if matched_ids else []
+    enrolments_of: dict[int, list[Any]] = defaultdict(list)  # one pass, not one per child
+    for row in enrolments:
+        enrolments_of[row.child_id].append(row)
     earliest = min(s.occurred_at for s, _ in fresh.values()).astimezone(LONDON).date()
     calendars = Calendars()
     await calendars.load(
@@ -748,7 +751,9 @@ async def _make(
             assert match.reason is not None
             route, reason, recipients = Route.MASH_QUEUE, match.reason, [council_id]
         else:
-            route, reason, recipients = route_for(enrolments, match.child_id, on, council_id)
+            route, reason, recipients = route_for(
+                enrolments_of[match.child_id], match.child_id, on, council_id
+            )
             relationships.append(
                 incident_relationship(
                     match.child_id, ctx.principal.agency_id, submission.police_reference, on

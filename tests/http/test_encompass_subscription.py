@@ -68,8 +68,14 @@ class Hub:
     child: Child
 
     async def events(self, n: int = 50) -> list[Logged]:
+        """The ``n`` newest audit events, oldest first."""
         async with session_factory(self.engine)() as session:
             return await latest_events(session, n)
+
+    async def newest_seq(self) -> int:
+        """The ``seq`` of the newest audit event (0: none yet)."""
+        newest = await self.events(1)
+        return newest[0].row.seq if newest else 0
 
 
 @contextlib.asynccontextmanager
@@ -81,11 +87,18 @@ async def serving(settings: Settings, engine: AsyncEngine) -> AsyncIterator[int]
         app, host="127.0.0.1", port=0, lifespan="on", log_level="warning", access_log=False
     )
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(), name="uvicorn")
+
+    async def serve() -> None:
+        try:
+            await server.serve()
+        except SystemExit as exc:  # uvicorn exits when the lifespan fails to start
+            raise RuntimeError(f"the server exited with {exc.code}") from None
+
+    task = asyncio.create_task(serve(), name="uvicorn")
     try:
         async with asyncio.timeout(WITHIN):
             while not server.started:
-                if task.done():  # a failed startup exits (SystemExit) or raises
+                if task.done():
                     raise AssertionError(f"the server did not start: {task.exception()!r}")
                 await asyncio.sleep(0.02)
         port: int = server.servers[0].sockets[0].getsockname()[1]
@@ -174,11 +187,14 @@ async def until(what: str, check: Callable[[], Awaitable[bool]], within: float =
         raise AssertionError(f"not within {within} s: {what}") from None
 
 
-def subscriptions_by(events: list[Logged], user_id: int) -> list[Logged]:
+def subscriptions_by(events: list[Logged], user_id: int, *, after: int = 0) -> list[Logged]:
+    """The events of ``user_id``'s subscriptions (each opening check, delivery or refusal)
+    logged after ``seq`` ``after``."""
     return [
         event
         for event in events
-        if event.body["operation"]["type"] == "subscription"
+        if event.row.seq > after
+        and event.body["operation"]["type"] == "subscription"
         and event.body["who"]["user"] == user_id
     ]
 
@@ -187,6 +203,7 @@ async def test_a_key_adult_subscribed_over_a_websocket_receives_their_pupils_not
     hub: Hub, token: Callable[[str], str]
 ) -> None:
     area, child = hub.area, hub.child
+    start = await hub.newest_seq()
     async with socket(hub) as lead, socket(hub) as other_lead:
         # given the school's key adult and another school's, each subscribed
         await signed_in(lead, token(area.lead.subject))
@@ -197,10 +214,11 @@ async def test_a_key_adult_subscribed_over_a_websocket_receives_their_pupils_not
         # (each subscription has begun once its opening check is audited)
         async def both_begun() -> bool:
             events = await hub.events()
-            return all(subscriptions_by(events, u.id) for u in (area.lead, area.other_lead))
+            users = (area.lead, area.other_lead)
+            return all(subscriptions_by(events, user.id, after=start) for user in users)
 
         await until("both subscriptions begin", both_begun)
-        before = (await hub.events(1))[0].row.seq
+        before = await hub.newest_seq()
 
         # when the police submit, over HTTP to the same server, an incident of a few
         # minutes ago naming the school's pupil
@@ -244,12 +262,7 @@ async def test_a_key_adult_subscribed_over_a_websocket_receives_their_pupils_not
         assert datetime.fromisoformat(notification["deadline"]) == stored.deadline
 
         # and the delivery was audited, as a subscription, naming the child
-        delivered = [
-            event
-            for event in subscriptions_by(await hub.events(), area.lead.id)
-            if event.row.seq > before
-        ]
-        (delivery,) = delivered
+        (delivery,) = subscriptions_by(await hub.events(), area.lead.id, after=before)
         assert delivery.body["purpose"] == ENCOMPASS
         assert delivery.body["outcome"] == "success"
         assert [touched["child"] for touched in delivery.body["children"]] == [child.id]
@@ -258,11 +271,7 @@ async def test_a_key_adult_subscribed_over_a_websocket_receives_their_pupils_not
         # and the other school's key adult, subscribed all along, receives nothing
         with pytest.raises(TimeoutError):
             await receive(other_lead, within=QUIET_FOR)
-        assert not [
-            event
-            for event in subscriptions_by(await hub.events(), area.other_lead.id)
-            if event.row.seq > before
-        ]
+        assert not subscriptions_by(await hub.events(), area.other_lead.id, after=before)
 
         # and the key adult can end the subscription and keep the connection
         await send(lead, {"id": "1", "type": "complete"})
@@ -297,6 +306,33 @@ async def test_subscribe_before_connection_init_is_closed_with_4401(hub: Hub) ->
         assert await closed_with(ws) == (4401, "Unauthorized")
 
 
+async def test_an_operation_id_may_be_reused_once_completed(
+    hub: Hub, token: Callable[[str], str]
+) -> None:
+    user = hub.area.other_lead  # a school with no notifications: nothing else is sent
+    before = await hub.newest_seq()
+    async with socket(hub) as ws:
+        await signed_in(ws, token(user.subject))
+        subscribe = {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}
+        await send(ws, subscribe)
+
+        async def begun() -> bool:
+            return bool(subscriptions_by(await hub.events(), user.id, after=before))
+
+        await until("the subscription begins", begun)
+
+        # when the running subscription is completed and its id reused at once
+        await send(ws, {"id": "1", "type": "complete"})
+        await send(ws, subscribe)
+        await send(ws, {"type": "ping"})
+        assert await receive(ws) == {"type": "pong"}
+
+        # then the new subscription holds the id (the old one, ending, does not free it):
+        # subscribing again with it is refused
+        await send(ws, subscribe)
+        assert await closed_with(ws) == (4409, "Subscriber for 1 already exists")
+
+
 @pytest.mark.parametrize(
     "frame",
     [
@@ -318,7 +354,7 @@ async def test_a_frame_that_is_not_json_text_is_closed_with_4400(
 async def test_a_query_over_the_socket_gets_an_error_not_data(
     hub: Hub, token: Callable[[str], str]
 ) -> None:
-    before = (await hub.events(1))[0].row.seq
+    before = await hub.newest_seq()
     async with socket(hub) as ws:
         await signed_in(ws, token(hub.area.lead.subject))
 
@@ -336,11 +372,7 @@ async def test_a_query_over_the_socket_gets_an_error_not_data(
         await send(ws, {"type": "ping"})
         assert await receive(ws) == {"type": "pong"}
         # and the refusal was audited (it is committed before the error is sent)
-        (refusal,) = [
-            event
-            for event in subscriptions_by(await hub.events(), hub.area.lead.id)
-            if event.row.seq > before
-        ]
+        (refusal,) = subscriptions_by(await hub.events(), hub.area.lead.id, after=before)
         assert refusal.body["outcome"] == "failure"
         assert refusal.body["errors"] == codes[:1]
         assert refusal.body["children"] == []
