@@ -36,7 +36,8 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
-    max_body_bytes: int = 256 * 1024
+    #: A month of Encompass incidents in one batch is about 400 KiB.
+    max_body_bytes: int = 1024 * 1024
     db_role: str = "hub_app"
     audit_signing_key: Path | None = None
     checkpoint_seconds: float = 300.0
