@@ -26,8 +26,9 @@ check, GraphQL, matching, routing, policy, the inserts and the audit event commi
 them. Then the same body again: the idempotent retry, every incident a duplicate. Against
 two floors in the same run: the batch's rows (incidents, incident children, one
 notification each) written with SQLAlchemy Core executemany in one committed transaction,
-and one trivial audited GraphQL request (``me``, median of 21). The SQL statements each
-step sent are counted.
+and one trivial audited GraphQL request (``me``, median of 21). Each step's SQL statements
+are counted, and its CPU time in this process (the hub, and SQLite with it; a PostgreSQL
+server's is not included): on a shared machine CPU time varies less than wall time.
 
 Nothing personal is printed or logged: only counts and times (the area is synthetic, but
 names and NHS numbers still stay out of output).
@@ -378,8 +379,17 @@ def scratch(database_url: str | None, folder: Path) -> Iterator[str]:
 # --- Timing ---------------------------------------------------------------------------------
 
 
-class Statements:
-    """Counts the SQL statements an engine sends (an executemany batch counts once)."""
+@dataclass(slots=True)
+class Measured:
+    seconds: float = 0.0
+    #: CPU time of this process (the hub, and SQLite with it; not a PostgreSQL server).
+    cpu_seconds: float = 0.0
+    statements: int = 0
+
+
+class Meter:
+    """Wall time, this process's CPU time and the SQL statements an engine sends (an
+    executemany counts once)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.count = 0
@@ -389,19 +399,22 @@ class Statements:
         self.count += 1
 
     @contextmanager
-    def counting(self) -> Iterator[list[int]]:
-        found: list[int] = []
-        start = self.count
+    def measure(self) -> Iterator[Measured]:
+        found = Measured()
+        statements, wall, cpu = self.count, time.perf_counter(), time.process_time()
         try:
             yield found
         finally:
-            found.append(self.count - start)
+            found.seconds = time.perf_counter() - wall
+            found.cpu_seconds = time.process_time() - cpu
+            found.statements = self.count - statements
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     name: str
     seconds: float
+    cpu_seconds: float
     statements: int
     incidents: int = 0
     children: int = 0
@@ -440,7 +453,7 @@ def _results(response: httpx.Response) -> list[dict[str, Any]]:
     return results
 
 
-def _step(name: str, seconds: float, statements: int, results: list[dict[str, Any]]) -> Step:
+def _step(name: str, measured: Measured, results: list[dict[str, Any]]) -> Step:
     routes: Counter[str] = Counter()
     children = 0
     for result in results:
@@ -448,7 +461,16 @@ def _step(name: str, seconds: float, statements: int, results: list[dict[str, An
             children += 1
             routes[child["route"]] += 1
     duplicates = sum(1 for r in results if r["duplicate"])
-    return Step(name, seconds, statements, len(results), children, routes, duplicates)
+    return Step(
+        name,
+        measured.seconds,
+        measured.cpu_seconds,
+        measured.statements,
+        len(results),
+        children,
+        routes,
+        duplicates,
+    )
 
 
 @asynccontextmanager
@@ -461,12 +483,15 @@ async def client_for(settings: Settings, engine: AsyncEngine) -> AsyncIterator[h
         yield client
 
 
-async def floor(
-    engine: AsyncEngine, area: Area, month: list[dict[str, Any]], now: datetime
-) -> float:
-    """The batch's rows written with Core executemany in one transaction, committed: the
-    incidents (under other references), their children and one notification per child."""
-    incidents, children, notifications = [], [], []
+Rows = list[dict[str, Any]]
+
+
+def floor_rows(area: Area, month: list[dict[str, Any]], now: datetime) -> tuple[Rows, Rows, Rows]:
+    """The batch's rows for the floor: the incidents (under other references), their
+    children and one notification per child."""
+    incidents: Rows = []
+    children: Rows = []
+    notifications: Rows = []
     for n, item in enumerate(month):
         incident_id = uuid.uuid4()
         incidents.append(
@@ -518,12 +543,16 @@ async def floor(
                     "sent_late": False,
                 }
             )
-    started = time.perf_counter()
+    return incidents, children, notifications
+
+
+async def write_floor(engine: AsyncEngine, rows: tuple[Rows, Rows, Rows]) -> None:
+    """The floor: the rows written with Core executemany in one transaction, committed."""
+    incidents, children, notifications = rows
     async with engine.begin() as conn:
         await conn.execute(insert(EncompassIncident), incidents)
         await conn.execute(insert(EncompassChild), children)
         await conn.execute(insert(EncompassNotification), notifications)
-    return time.perf_counter() - started
 
 
 async def measure(url: str, folder: Path, args: argparse.Namespace) -> Run:
@@ -569,7 +598,7 @@ async def measure(url: str, folder: Path, args: argparse.Namespace) -> Run:
     trivial = orjson.dumps({"query": TRIVIAL, "operationName": "Me"})
 
     engine = create_engine(url, role=settings.db_role or None)
-    statements = Statements(engine)
+    meter = Meter(engine)
     run = Run(
         database, summary.children, build_seconds, len(body), base.max_body_bytes, "", planned
     )
@@ -585,12 +614,10 @@ async def measure(url: str, folder: Path, args: argparse.Namespace) -> Run:
             # and one small incident, so the timed batch does not pay for first imports
             _results(await client.post("/graphql", content=warm_up(month), headers=headers))
 
-            with statements.counting() as counted:
-                started = time.perf_counter()
+            with meter.measure() as measured:
                 response = await client.post("/graphql", content=body, headers=headers)
-                seconds = time.perf_counter() - started
             first = _results(response)
-            run.steps.append(_step("hub: submit (new)", seconds, counted[0], first))
+            run.steps.append(_step("hub: submit (new)", measured, first))
             for result in first:
                 for child in result["incident"]["children"]:
                     run.methods[child["method"]] += 1
@@ -598,28 +625,29 @@ async def measure(url: str, folder: Path, args: argparse.Namespace) -> Run:
                     run.sent_late += bool(child["sentLate"])
                     run.notifications += max(1, len(child["recipients"]))
 
-            with statements.counting() as counted:
-                started = time.perf_counter()
+            with meter.measure() as measured:
                 response = await client.post("/graphql", content=body, headers=headers)
-                seconds = time.perf_counter() - started
             again = _results(response)
-            run.steps.append(_step("hub: same batch again (retry)", seconds, counted[0], again))
+            run.steps.append(_step("hub: same batch again (retry)", measured, again))
             if [r["incident"]["id"] for r in again] != [r["incident"]["id"] for r in first]:
                 raise RuntimeError("the retry did not return the incidents made the first time")
 
-            with statements.counting() as counted:
-                seconds = await floor(engine, area, month, now)
-            floor_step = Step(
-                "floor: rows by Core executemany",
-                seconds,
-                counted[0],
-                len(month),
-                sum(len(m["children"]) for m in month),
+            rows = floor_rows(area, month, now)
+            with meter.measure() as measured:
+                await write_floor(engine, rows)
+            run.steps.append(
+                Step(
+                    "floor: rows by Core executemany",
+                    measured.seconds,
+                    measured.cpu_seconds,
+                    measured.statements,
+                    len(month),
+                    sum(len(m["children"]) for m in month),
+                )
             )
-            run.steps.append(floor_step)
 
             times = []
-            with statements.counting() as counted:
+            with meter.measure() as measured:
                 for _ in range(TRIVIAL_RUNS):
                     started = time.perf_counter()
                     answer = await client.post("/graphql", content=trivial, headers=headers)
@@ -629,7 +657,8 @@ async def measure(url: str, folder: Path, args: argparse.Namespace) -> Run:
                 Step(
                     "floor: one trivial GraphQL request (me)",
                     statistics.median(times),
-                    counted[0] // TRIVIAL_RUNS,
+                    measured.cpu_seconds / TRIVIAL_RUNS,
+                    measured.statements // TRIVIAL_RUNS,
                 )
             )
     finally:
@@ -650,8 +679,9 @@ def table(runs: Sequence[Run]) -> str:
     lines = [
         "| database | step | incidents | children | "
         + " | ".join(routes)
-        + " | duplicates | SQL statements | wall ms | ms per incident | ratio to rows floor |",
-        "|---|---|---:|---:|" + "---:|" * len(routes) + "---:|---:|---:|---:|---:|",
+        + " | duplicates | SQL statements | wall ms | CPU ms | wall ms per incident "
+        "| wall ratio to rows floor |",
+        "|---|---|---:|---:|" + "---:|" * len(routes) + "---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         rows_floor = next(s for s in run.steps if s.name.startswith("floor: rows"))
@@ -663,7 +693,7 @@ def table(runs: Sequence[Run]) -> str:
                 f"| {run.database} | {step.name} | {step.incidents or '-'} | "
                 f"{step.children or '-'} | {counts} | "
                 f"{step.duplicates if step.routes else '-'} | {step.statements:,} | "
-                f"{_ms(step.seconds)} | {per} | {ratio} |"
+                f"{_ms(step.seconds)} | {_ms(step.cpu_seconds)} | {per} | {ratio} |"
             )
     return "\n".join(lines)
 
@@ -711,7 +741,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"`{' '.join(['python -m bench.encompass', *given])}`")
     print(
         f"{os.cpu_count()} cores; the hub runs in this process (httpx.ASGITransport), the "
-        "database server shares the cores."
+        "database server shares the cores; CPU ms is this process's (the hub, and SQLite)."
     )
     with tempfile.TemporaryDirectory() as folder, scratch(args.database_url, Path(folder)) as url:
         run = asyncio.run(measure(url, Path(folder), args))
