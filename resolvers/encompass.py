@@ -472,7 +472,7 @@ async def match_children(
         else:
             reason = (
                 RouteReason.NHS_NUMBER_UNKNOWN
-                if child.nhs_number and not match.candidates
+                if child.nhs_number
                 else RouteReason.UNCERTAIN
                 if match.candidates
                 else RouteReason.UNMATCHED
