@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 import strawberry
+from graphql import GraphQLError
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.applications import Starlette
@@ -25,7 +26,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from audit.checkpoints import load_or_create_key
 from audit.events import Event, Outcome
@@ -176,6 +180,9 @@ def audit_event(
     )
 
 
+#: What POST /graphql runs; subscriptions need the WebSocket (their deliveries are each a unit
+#: of work of their own).
+HTTP_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 #: The GraphQL over WebSocket protocol (graphql-transport-ws); the legacy graphql-ws is not
 #: spoken.
 WS_PROTOCOL = "graphql-transport-ws"
@@ -257,12 +264,25 @@ def create_app(
                 grants=policy_store.current(),
                 purpose=_purpose(request.headers.get(PURPOSE_HEADER)),
             )
-            result = await schema.execute(
-                query,
-                variable_values=variables,
-                context_value=context,
-                operation_name=operation,
-            )
+            try:
+                result = await schema.execute(
+                    query,
+                    variable_values=variables,
+                    context_value=context,
+                    operation_name=operation,
+                    allowed_operation_types=HTTP_OPERATIONS,
+                )
+            except InvalidOperationTypeError as exc:
+                # a subscription: served over the WebSocket, never run here
+                result = ExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            "subscriptions are served over graphql-transport-ws on /graphql",
+                            original_error=exc,
+                        )
+                    ],
+                )
             errors = (
                 present(result.errors, query=query, variables=variables) if result.errors else []
             )
@@ -482,8 +502,11 @@ def create_app(
             return
         finally:
             expiry.cancel()
-            for task in operations.values():
+            running = list(operations.values())
+            for task in running:
                 task.cancel()
+            # let each stop (and end its unit of work) before the connection is gone
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def healthz(_request: Request) -> Response:
         return ORJSONResponse({"status": "ok"})

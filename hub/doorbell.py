@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from policies.store import Connect, asyncpg_connector
+from policies.store import Connect, asyncpg_connector, close_listener
 
 logger = logging.getLogger("hub.doorbell")
 
@@ -116,7 +116,6 @@ class Doorbell:
             except Exception as exc:
                 logger.warning("doorbell lost its connection (%s)", type(exc).__name__)
             finally:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(connection.close(), 2.0)
+                await close_listener(connection)
             self.ring_all()
             await asyncio.sleep(delay)

@@ -296,7 +296,7 @@ class PolicyWatcher:
             except Exception as exc:
                 logger.warning("policy listener lost its connection (%s)", type(exc).__name__)
             finally:
-                await _close(connection)
+                await close_listener(connection)
             await asyncio.sleep(delay)
 
     async def _listen_on(self, connection: Any) -> None:
@@ -320,7 +320,7 @@ class PolicyWatcher:
             await self._refresh()
 
 
-async def _close(connection: Any) -> None:
+async def close_listener(connection: Any) -> None:
     """Close gracefully if it can be; a broken connection is dropped either way."""
     with contextlib.suppress(Exception):
         await asyncio.wait_for(connection.close(), CLOSE_TIMEOUT)

@@ -23,7 +23,7 @@ import hashlib
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -635,30 +635,29 @@ async def submit_incidents(
         except HubError as exc:
             results[i] = SubmissionResult(submission.police_reference, error=exc)
 
+    references = sorted({s.police_reference for s in cleaned.values()})
     existing = {
         row.police_reference: (row.id, row.digest)
-        for row in await fetch(
-            ctx,
-            _EXISTING,
-            agency_id=ctx.principal.agency_id,
-            references=sorted({s.police_reference for s in cleaned.values()}) or [""],
+        for row in (
+            await fetch(ctx, _EXISTING, agency_id=ctx.principal.agency_id, references=references)
+            if references
+            else []
         )
     }
     fresh: dict[int, tuple[IncidentSubmission, str]] = {}
     #: Results that repeat an incident of this batch: index -> index of the first.
     repeats: dict[int, int] = {}
+    #: Results that repeat an incident submitted before: index -> its id.
+    retried: dict[int, uuid.UUID] = {}
     first_of: dict[str, tuple[int, str]] = {}
     for i, submission in cleaned.items():
         reference, fingerprint = submission.police_reference, digest(submission)
         if reference in existing:
             incident_id, stored = existing[reference]
-            results[i] = (
-                SubmissionResult(
-                    reference, duplicate=True, incident=await load_incident(ctx, incident_id)
-                )
-                if stored == fingerprint
-                else _conflict(reference, i)
-            )
+            if stored == fingerprint:
+                retried[i] = incident_id
+            else:
+                results[i] = _conflict(reference, i)
         elif reference in first_of:  # the same reference twice in one batch
             first, stored = first_of[reference]
             if stored == fingerprint:
@@ -669,6 +668,11 @@ async def submit_incidents(
             first_of[reference] = (i, fingerprint)
             fresh[i] = (submission, fingerprint)
 
+    if retried:
+        loaded = await load_incidents(ctx, list(set(retried.values())))
+        for i, incident_id in retried.items():
+            view = loaded[incident_id]
+            results[i] = SubmissionResult(view.police_reference, duplicate=True, incident=view)
     made = await _make(ctx, fresh) if fresh else {}
     for i, view in made.items():
         results[i] = SubmissionResult(view.police_reference, incident=view)
@@ -709,6 +713,9 @@ async def _make(
         [council_id, *(row.agency_id for row in enrolments)],
         since=earliest - timedelta(days=7),
     )
+    agency_views = {
+        agency_id: recipient.view for agency_id, recipient in calendars.agencies.items()
+    }
 
     incidents: list[dict[str, Any]] = []
     children: list[dict[str, Any]] = []
@@ -796,7 +803,9 @@ async def _make(
                 confidence=match.confidence,
                 route=route,
                 reason=reason,
-                recipients=_visible_recipients(ctx, match.child_id, route, recipients, calendars),
+                recipients=_visible_recipients(
+                    ctx, match.child_id, route, recipients, agency_views
+                ),
                 deadline=deadline,
                 sent_late=late,
             )
@@ -836,7 +845,7 @@ def _visible_recipients(
     child_id: int | None,
     route: Route,
     recipients: list[int],
-    calendars: Calendars,
+    views: Mapping[int, AgencyView],
 ) -> list[AgencyView]:
     """The recipients the police may be told: a school names the child's school, which is
     education.enrolment information, so it is decided (and masked when refused)."""
@@ -852,7 +861,7 @@ def _visible_recipients(
             if child_id is not None:
                 ctx.audit.mask(child_id, "recipients", decision.code or "WITHHELD")
             return []
-    return [calendars.agencies[agency_id].view for agency_id in recipients]
+    return [views[agency_id] for agency_id in recipients]
 
 
 async def ring(ctx: RequestContext, agency_ids: Iterable[int]) -> None:
@@ -867,13 +876,15 @@ async def ring(ctx: RequestContext, agency_ids: Iterable[int]) -> None:
 
 # --- Reading back (the police's view of their incident) ------------------------------------
 
-_INCIDENT = select(
+_INCIDENTS = select(
+    EncompassIncident.id,
     EncompassIncident.police_reference,
     EncompassIncident.occurred_at,
     EncompassIncident.submitted_at,
-).where(EncompassIncident.id == bindparam("incident_id"))
+).where(EncompassIncident.id.in_(bindparam("ids", expanding=True)))
 _ROUTED = (
     select(
+        EncompassChild.incident_id,
         EncompassChild.position,
         EncompassChild.child_id,
         EncompassChild.match_method,
@@ -886,52 +897,61 @@ _ROUTED = (
     )
     .join(EncompassNotification, EncompassNotification.incident_child_id == EncompassChild.id)
     .where(
-        EncompassChild.incident_id == bindparam("incident_id"),
+        EncompassChild.incident_id.in_(bindparam("ids", expanding=True)),
         EncompassNotification.routed_to_id.is_(None),
     )
     .order_by(EncompassChild.position, EncompassNotification.agency_id)
 )
 
 
-async def load_incident(ctx: RequestContext, incident_id: uuid.UUID) -> IncidentView:
-    """The police's view of an incident already made (a retried submission)."""
-    (incident,) = await fetch(ctx, _INCIDENT, incident_id=incident_id)
-    rows = await fetch(ctx, _ROUTED, incident_id=incident_id)
-    calendars = Calendars()
-    await calendars.load(ctx, [row.agency_id for row in rows], since=date.min)
-    by_position: dict[int, list[Any]] = defaultdict(list)
+async def load_incidents(
+    ctx: RequestContext, incident_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, IncidentView]:
+    """The police's view of incidents already made (a retried submission): three queries
+    however many there are."""
+    incidents = await fetch(ctx, _INCIDENTS, ids=list(incident_ids))
+    rows = await fetch(ctx, _ROUTED, ids=list(incident_ids))
+    agency_ids = sorted({row.agency_id for row in rows})
+    views = {
+        row.id: AgencyView(code=row.code, name=row.name, kind=row.kind)
+        for row in (await fetch(ctx, _AGENCIES, ids=agency_ids) if agency_ids else [])
+    }
+    grouped: dict[uuid.UUID, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        by_position[row.position].append(row)
-    children = []
-    for position, group in sorted(by_position.items()):
-        first = group[0]
-        decision = decide(
-            ctx,
-            action=Action.READ,
-            category=Category.ENCOMPASS_NOTIFICATION,
-            child_id=first.child_id,
-            facts=Facts(relationship=RelationshipKind.INCIDENT),
-        )
-        if not decision.allowed:
-            raise refusal(decision, field="incidents")
-        children.append(
-            RoutedChildView(
-                position=position,
-                method=first.match_method,
-                confidence=first.match_confidence,
-                route=first.route,
-                reason=first.reason,
-                recipients=_visible_recipients(
-                    ctx, first.child_id, first.route, [r.agency_id for r in group], calendars
-                ),
-                deadline=min(r.deadline for r in group),
-                sent_late=any(r.sent_late for r in group),
+        grouped[row.incident_id][row.position].append(row)
+    loaded = {}
+    for incident in incidents:
+        children = []
+        for position, group in sorted(grouped[incident.id].items()):
+            first = group[0]
+            decision = decide(
+                ctx,
+                action=Action.READ,
+                category=Category.ENCOMPASS_NOTIFICATION,
+                child_id=first.child_id,
+                facts=Facts(relationship=RelationshipKind.INCIDENT),
             )
+            if not decision.allowed:
+                raise refusal(decision, field="incidents")
+            children.append(
+                RoutedChildView(
+                    position=position,
+                    method=first.match_method,
+                    confidence=first.match_confidence,
+                    route=first.route,
+                    reason=first.reason,
+                    recipients=_visible_recipients(
+                        ctx, first.child_id, first.route, [r.agency_id for r in group], views
+                    ),
+                    deadline=min(r.deadline for r in group),
+                    sent_late=any(r.sent_late for r in group),
+                )
+            )
+        loaded[incident.id] = IncidentView(
+            id=incident.id,
+            police_reference=incident.police_reference,
+            occurred_at=incident.occurred_at,
+            submitted_at=incident.submitted_at,
+            children=children,
         )
-    return IncidentView(
-        id=incident_id,
-        police_reference=incident.police_reference,
-        occurred_at=incident.occurred_at,
-        submitted_at=incident.submitted_at,
-        children=children,
-    )
+    return loaded

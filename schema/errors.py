@@ -5,6 +5,8 @@
 - GraphQL syntax, validation and coercion errors keep graphql-core's message, with every
   value the caller sent (each literal in the document, each leaf of the variables) and any
   value-echoing phrase redacted — graphql-core quotes offending values back;
+- an operation of a type the transport does not run (a subscription over POST, a query
+  over the WebSocket) is ``OPERATION_NOT_ALLOWED``;
 - anything else is masked as ``INTERNAL_SERVER_ERROR``; only its type and place are logged.
 
 ``present`` runs at the HTTP boundary on every error, whichever stage raised it (a syntax
@@ -18,6 +20,7 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError, Source, TokenKind
 from graphql.language.lexer import Lexer
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from resolvers.errors import HubError
 
@@ -79,6 +82,8 @@ def classify(error: GraphQLError) -> str:
     original = error.original_error
     if isinstance(original, HubError):
         return original.code
+    if isinstance(original, InvalidOperationTypeError):
+        return "OPERATION_NOT_ALLOWED"
     if isinstance(error, GraphQLSyntaxError) or isinstance(original, GraphQLSyntaxError):
         return "GRAPHQL_PARSE_FAILED"
     if original is None:

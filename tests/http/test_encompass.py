@@ -536,10 +536,18 @@ async def test_the_school_sees_only_what_the_scheme_shares_and_acknowledges_once
     # then the first acknowledgement stands
     assert london(acked["acknowledgedAt"]) == datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
     assert again["acknowledgedAt"] == acked["acknowledgedAt"]
+    event = await latest_event(session)
+    assert event.body["operation"]["name"] == "Ack"
+    (touched,) = event.body["children"]
+    assert ["acknowledge", "encompass.notification"] in [g[:2] for g in touched["granted"]]
     assert data(await call(area.lead, INBOX, {"open": True}))["encompassInbox"] == []
     assert len(data(await call(area.lead, INBOX, {"open": False}))["encompassInbox"]) == 1
+    # and the school can read it by id, audited the same way
+    one = data(await call(area.lead, ONE, {"id": seen["id"]}))["encompassNotification"]
+    assert one["acknowledgedAt"] == acked["acknowledgedAt"]
     event = await latest_event(session)
-    assert event.body["operation"]["name"] == "Inbox"
+    assert event.body["operation"]["name"] == "One"
+    assert [c["child"] for c in event.body["children"]] == [child.id]
     granted = [g[:2] for c in event.body["children"] for g in c["granted"]]
     assert ["read", "encompass.notification"] in granted
 
@@ -689,3 +697,18 @@ async def test_a_calendar_is_kept_by_the_schools_lead_and_checked(
 ) -> None:
     refused = await call(getattr(area, who), SET_CALENDAR, {"input": calendar})
     assert codes(refused) == [code]
+
+
+async def test_a_subscription_sent_by_post_is_refused_and_audited(
+    session: AsyncSession, call: Call, area: Area
+) -> None:
+    # when a key adult POSTs the subscription instead of opening a WebSocket
+    refused = await call(area.lead, "subscription Live { encompassNotifications { id } }")
+
+    # then it is refused with a code saying so, and nothing ran
+    assert codes(refused) == ["OPERATION_NOT_ALLOWED"]
+    assert refused["data"] is None
+    event = await latest_event(session)
+    assert event.body["outcome"] == "failure"
+    assert event.body["errors"] == ["OPERATION_NOT_ALLOWED"]
+    assert event.body["children"] == []

@@ -369,6 +369,7 @@ async def test_a_query_over_the_socket_gets_an_error_not_data(
         assert isinstance(message["payload"], list)
         assert message["payload"]
         codes = [error["extensions"]["code"] for error in message["payload"]]
+        assert codes == ["OPERATION_NOT_ALLOWED"]
         await send(ws, {"type": "ping"})
         assert await receive(ws) == {"type": "pong"}
         # and the refusal was audited (it is committed before the error is sent)
