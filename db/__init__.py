@@ -21,6 +21,7 @@ from db.encompass import (
     SchoolClosure,
     SchoolTerm,
 )
+from db.mash import Enquiry, EnquiryChild, EnquiryDecision, InformationRequest
 from db.records import Record, RecordVersion
 from db.relationships import ChildRelationship
 
@@ -42,9 +43,13 @@ __all__ = [
     "EncompassChild",
     "EncompassIncident",
     "EncompassNotification",
+    "Enquiry",
+    "EnquiryChild",
+    "EnquiryDecision",
     "Household",
     "HouseholdAdult",
     "HouseholdChild",
+    "InformationRequest",
     "Notification",
     "PolicyVersion",
     "Record",

@@ -1,6 +1,6 @@
 """Legitimate relationships between an agency (or one of its workers) and a child."""
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -13,6 +13,8 @@ class ChildRelationship(Base):
     """Pupil on roll, allocated worker, GP registration, incident, enquiry, housing case.
 
     Valid from ``valid_from`` to ``valid_to`` inclusive; an open-ended relationship has no end.
+    One that ends at an instant rather than a day (a MASH enquiry closed, plus its grace
+    period) also has ``ends_at``: in force only before it.
     """
 
     __tablename__ = "child_relationships"
@@ -28,9 +30,11 @@ class ChildRelationship(Base):
     reference: Mapped[str | None] = mapped_column(String(64))
     valid_from: Mapped[date]
     valid_to: Mapped[date | None]
+    ends_at: Mapped[datetime | None]
 
 
 Index(
     "ix_child_relationships_child_agency", ChildRelationship.child_id, ChildRelationship.agency_id
 )
 Index("ix_child_relationships_agency_kind", ChildRelationship.agency_id, ChildRelationship.kind)
+Index("ix_child_relationships_kind_reference", ChildRelationship.kind, ChildRelationship.reference)

@@ -103,6 +103,9 @@ class Facts:
     disclosable: bool = False
     #: The owner recorded a decision not to share this category about the child.
     not_shared: bool = False
+    #: The action itself needs consent in scope, whoever owns the record: referring a child
+    #: to a voluntary service (early help). ``consent`` says whether it is given.
+    consent_required: bool = False
     #: The question is the audit log's (a DPO's access history or subject access export),
     #: not a view of the child: only the audit queries set it.
     audit_duty: bool = False
@@ -241,8 +244,13 @@ def decide(
     if action is Action.AMEND and not own:
         return fail(Step.OWNERSHIP, Reason.NOT_RECORD_OWNER, rule=rule)
 
-    # 5. lawful basis: consent for consent-based categories held by another agency
-    if category in CONSENT_CATEGORIES and action is Action.READ and not own:
+    # 5. lawful basis: consent for a voluntary service, and for consent-based categories
+    # held by another agency
+    if facts.consent_required:
+        if not facts.consent:
+            return fail(Step.LAWFUL_BASIS, Reason.CONSENT_REQUIRED, rule=rule)
+        basis, basis_reason = LawfulBasis.CONSENT, Reason.CONSENT
+    elif category in CONSENT_CATEGORIES and action is Action.READ and not own:
         if facts.consent:
             basis, basis_reason = LawfulBasis.CONSENT, Reason.CONSENT
         elif facts.statutory_basis is not None:

@@ -29,9 +29,10 @@ async def execute(ctx: RequestContext, statement: Executable, **params: Any) -> 
 
 
 def relationship_in_force(child_id: InstrumentedAttribute[int]) -> ColumnElement[Any]:
-    """SQL: the kind of a relationship in force on ``:today`` between agency ``:agency_id``
-    and the child, or NULL. A relationship held by one worker (an allocation to a named
-    social worker) counts for that worker, ``:user_id``, only."""
+    """SQL: the kind of a relationship in force on ``:today`` (and, for one that ends at an
+    instant, at ``:now``) between agency ``:agency_id`` and the child, or NULL. A
+    relationship held by one worker (an allocation to a named social worker) counts for that
+    worker, ``:user_id``, only."""
     return (
         select(ChildRelationship.kind)
         .where(
@@ -45,6 +46,10 @@ def relationship_in_force(child_id: InstrumentedAttribute[int]) -> ColumnElement
             or_(
                 ChildRelationship.valid_to.is_(None),
                 ChildRelationship.valid_to >= bindparam("today"),
+            ),
+            or_(
+                ChildRelationship.ends_at.is_(None),
+                ChildRelationship.ends_at > bindparam("now"),
             ),
         )
         .order_by(ChildRelationship.kind)

@@ -36,11 +36,13 @@ class Category(StrEnum):
 _ANY: frozenset[AgencyKind] = frozenset(AgencyKind)
 _SCHOOL_OR_COUNCIL = frozenset({AgencyKind.SCHOOL, AgencyKind.COUNCIL})
 
-#: Which kinds of agency may own a record of each category (DESIGN §5 "owner").
+#: Which kinds of agency may own a record of each category (DESIGN §5 "owner"). The MASH
+#: enquiry and decision are the council's; a response to an information request is the
+#: answering partner's (the council's own seat answers too).
 OWNER_KINDS: dict[Category, frozenset[AgencyKind]] = {
     category: (
         _ANY
-        if category is Category.IDENTITY
+        if category in (Category.IDENTITY, Category.MASH_RESPONSE)
         else _SCHOOL_OR_COUNCIL
         if category.value.startswith("education.")
         else frozenset({AgencyKind.COUNCIL})

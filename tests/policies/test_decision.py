@@ -280,3 +280,29 @@ def test_a_recorded_statutory_basis_stands_in_for_consent() -> None:
     assert decision.allowed
     assert decision.lawful_basis is LawfulBasis.CHILDREN_ACT_1989_S47
     assert decision.steps[3].reason is Reason.STATUTORY_OVERRIDE
+
+
+def test_a_referral_to_a_voluntary_service_needs_consent_even_from_the_owner() -> None:
+    # given a referral to early help (the MASH's own decision: no other agency's record)
+    referral = Facts(
+        relationship=RelationshipKind.ENQUIRY, owner_agency_id=OWN, consent_required=True
+    )
+    statutory = replace(referral, statutory_basis=LawfulBasis.CHILDREN_ACT_1989_S17)
+
+    def refer(facts: Facts) -> tuple[bool, Reason, str | None]:
+        return ask(facts, action=Action.NOTIFY, category=Category.COUNCIL_EARLY_HELP)
+
+    # then only consent given makes it lawful: a statutory basis does not stand in for it
+    assert refer(referral) == (False, Reason.CONSENT_REQUIRED, "CONSENT_REQUIRED")
+    assert refer(statutory) == (False, Reason.CONSENT_REQUIRED, "CONSENT_REQUIRED")
+    given = decide(
+        grant_all(),
+        principal(),
+        purpose=S47,
+        action=Action.NOTIFY,
+        category=Category.COUNCIL_EARLY_HELP,
+        child_id=7,
+        facts=replace(referral, consent=True),
+    )
+    assert given.allowed
+    assert given.lawful_basis is LawfulBasis.CONSENT
