@@ -263,6 +263,7 @@ def create_app(
                 now=now(),
                 grants=policy_store.current(),
                 purpose=_purpose(request.headers.get(PURPOSE_HEADER)),
+                mash=settings.mash,
             )
             try:
                 result = await schema.execute(
@@ -325,6 +326,7 @@ def create_app(
                 purpose=purpose,
                 operation_type="subscription",
                 operation_name=operation_name,
+                mash=settings.mash,
             )
             try:
                 yield context

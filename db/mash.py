@@ -97,6 +97,8 @@ class InformationRequest(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime]
+    #: What the MASH asks the seat to look for (personal data: the seat and the MASH only).
+    question: Mapped[str] = mapped_column(Text)
     #: The enquiry's RAG deadline.
     due_at: Mapped[datetime]
     #: Set once by the escalation sweep when the request passes ``due_at`` unanswered.

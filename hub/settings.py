@@ -12,13 +12,17 @@
   ``hub_app``, created by the migrations; empty to act as the login role itself);
 - ``HUB_AUDIT_SIGNING_KEY``: PEM file of the Ed25519 key that signs audit checkpoints
   (default ``<HUB_DATA_DIR>/audit-signing-key.pem``, generated on first use);
-- ``HUB_AUDIT_CHECKPOINT_SECONDS``: how often a server signs a checkpoint (300; 0: never).
+- ``HUB_AUDIT_CHECKPOINT_SECONDS``: how often a server signs a checkpoint (300; 0: never);
+- ``HUB_MASH_*``: the MASH front door's RAG clocks, working hours, closures, grace period and
+  re-referral window (``workflows.mash``).
 """
 
 import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+
+from workflows.mash import MashRules
 
 
 class Environment(StrEnum):
@@ -41,6 +45,7 @@ class Settings:
     db_role: str = "hub_app"
     audit_signing_key: Path | None = None
     checkpoint_seconds: float = 300.0
+    mash: MashRules = field(default_factory=MashRules)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -69,4 +74,5 @@ class Settings:
             db_role=env.get("HUB_DB_ROLE", "hub_app"),
             audit_signing_key=Path(key) if (key := env.get("HUB_AUDIT_SIGNING_KEY")) else None,
             checkpoint_seconds=float(env.get("HUB_AUDIT_CHECKPOINT_SECONDS", "300")),
+            mash=MashRules.from_env(env),
         )

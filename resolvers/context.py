@@ -14,6 +14,7 @@ from audit.trail import AuditTrail
 from policies.decision import Grants
 from policies.principal import Principal
 from vocab.purposes import Purpose
+from workflows.mash import MashRules
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -28,6 +29,8 @@ class RequestContext:
     grants: Grants
     #: The declared purpose of use (``X-Purpose-Of-Use``), or None if none or not known.
     purpose: Purpose | None
+    #: The MASH front door's RAG clocks, grace period and re-referral window.
+    mash: MashRules = field(default_factory=MashRules)
     #: Per-request memo for loaders (e.g. a child's shared records, computed once).
     memo: dict[object, object] = field(default_factory=dict)
     #: Set as the operation runs (``schema.telemetry``), for its audit event.

@@ -19,7 +19,18 @@ from strawberry.types import ExecutionContext
 from policies.admin import may_administer, may_read_policy
 from policies.schools import may_keep_school_calendar
 from schema import break_glass as glass
-from schema import children, consents, cp_is, dpo, encompass, records, schools, statutory, users
+from schema import (
+    children,
+    consents,
+    cp_is,
+    dpo,
+    encompass,
+    mash,
+    records,
+    schools,
+    statutory,
+    users,
+)
 from schema import policy as policy_admin
 from schema import subject_access as sar
 from schema.errors import log_unexpected
@@ -96,6 +107,41 @@ class Query:
             "Operation Encompass notifications per day (UK dates, inclusive), the on-time "
             "acknowledgement rate and the overdue list: your force's incidents, or your "
             "council's schools, children's social care and MASH queue."
+        ),
+    )
+    mash_enquiry: mash.MashEnquiry = strawberry.field(
+        resolver=mash.mash_enquiry,
+        description=(
+            "One MASH enquiry, to its council's MASH team or a partner asked about it, while "
+            "open or in its grace period (safeguarding.mash)."
+        ),
+    )
+    mash_requests: list[mash.MashPartnerRequest] = strawberry.field(
+        resolver=mash.mash_requests,
+        description=(
+            "Information requests to your agency's MASH seat, soonest due first: unanswered in "
+            "open enquiries, or all still open to you (openOnly: false); at most 200."
+        ),
+    )
+    mash_board: list[mash.MashBoardRow] = strawberry.field(
+        resolver=mash.mash_board,
+        description=(
+            "Your council's open MASH enquiries, soonest deadline first, with time left and "
+            "which partners have answered."
+        ),
+    )
+    mash_escalations: list[mash.MashPartnerRequest] = strawberry.field(
+        resolver=mash.mash_escalations,
+        description=(
+            "Information requests past their deadline, unanswered, in open enquiries: to your "
+            "agency, or (council) to any partner in your enquiries (MASH managers)."
+        ),
+    )
+    mash_timeliness: list[mash.MashTimeliness] = strawberry.field(
+        resolver=mash.mash_timeliness,
+        description=(
+            "How promptly each agency answered information requests, for contacts received "
+            "between two UK dates (inclusive): every agency (council) or your own (partner)."
         ),
     )
     policy: policy_admin.PolicyState = strawberry.field(
@@ -222,6 +268,43 @@ class Mutation:
             "Replace your school's term dates and closure days from a date on; Encompass "
             "deadlines fall at the start of the next school day (designated safeguarding "
             "leads, for their own school)."
+        ),
+    )
+    open_mash_enquiry: mash.MashEnquiry = strawberry.mutation(
+        resolver=mash.open_mash_enquiry,
+        description=(
+            "Open a MASH enquiry on a contact about one or more children, rated at screening: "
+            "the deadline runs from receipt (Red 4 hours, Amber 24 and Green 72 working "
+            "hours, as configured). Re-referrals within 12 months are flagged."
+        ),
+    )
+    request_mash_information: mash.MashEnquiry = strawberry.mutation(
+        resolver=mash.request_mash_information,
+        description=(
+            "Ask partner agencies' MASH seats what they know, due by the enquiry's deadline; "
+            "asking an agency again changes nothing."
+        ),
+    )
+    respond_to_mash_request: mash.MashRequest = strawberry.mutation(
+        resolver=mash.respond_to_mash_request,
+        description=(
+            "Answer a request to your agency once: records shared (with lawful basis), "
+            "nothing known, or a decision not to share (with reason)."
+        ),
+    )
+    record_mash_consent: mash.MashEnquiry = strawberry.mutation(
+        resolver=mash.record_mash_consent,
+        description=(
+            "Record consent for the enquiry for one child: sought, given, refused, or not "
+            "sought (with the reason seeking it would add risk)."
+        ),
+    )
+    decide_mash_enquiry: mash.MashEnquiry = strawberry.mutation(
+        resolver=mash.decide_mash_enquiry,
+        description=(
+            "Record the decision with its rationale and close the enquiry; access to the "
+            "children ends after the grace period. Early help needs each child's consent; a "
+            "strategy discussion names police, health and education participants."
         ),
     )
     review_break_glass: dpo.BreakGlassReview = strawberry.mutation(

@@ -1,10 +1,13 @@
-"""Escalating Operation Encompass notifications not acknowledged by their deadline.
+"""Escalating Operation Encompass notifications not acknowledged by their deadline, and MASH
+information requests not answered by theirs.
 
 Every ``interval`` seconds each server marks newly overdue notifications ``escalated_at``
 (once: a concurrent sweep in another process finds them already marked) and wakes the
 subscribers of the council and police force concerned. The council's education safeguarding
 team and the police coordinator see them in ``encompassReport``'s overdue list. A queued
-child (MASH queue) is the MASH's own work and is not escalated.
+child (MASH queue) is the MASH's own work and is not escalated. A MASH request overdue in
+an open enquiry is escalated to the asked agency's MASH manager and the council's
+(``mashEscalations``).
 """
 
 import asyncio
@@ -15,7 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from db import EncompassChild, EncompassIncident, EncompassNotification
+from db import EncompassChild, EncompassIncident, EncompassNotification, Enquiry, InformationRequest
 from vocab.encompass import Route
 
 logger = logging.getLogger("hub.encompass")
@@ -40,15 +43,32 @@ _CONCERNED = (
 )
 
 
+_ESCALATE_REQUESTS = (
+    update(InformationRequest)
+    .where(
+        InformationRequest.response.is_(None),
+        InformationRequest.escalated_at.is_(None),
+        InformationRequest.due_at < bindparam("now"),
+        InformationRequest.enquiry_id.in_(
+            select(Enquiry.id).where(Enquiry.closed_at.is_(None)).scalar_subquery()
+        ),
+    )
+    .values(escalated_at=bindparam("now"))
+    .returning(InformationRequest.agency_id)
+)
+
+
 async def escalate_overdue(connection: AsyncConnection, now: datetime) -> set[int]:
-    """Mark notifications overdue at ``now`` escalated, in the connection's transaction; the
-    agencies to tell (council and police force) of those newly escalated."""
+    """Mark Encompass notifications and MASH requests overdue at ``now`` escalated, in the
+    connection's transaction; the agencies concerned by those newly escalated (council and
+    police force; the agency asked)."""
+    concerned = {row[0] for row in await connection.execute(_ESCALATE_REQUESTS, {"now": now})}
     rows = (await connection.execute(_ESCALATE, {"now": now})).all()
-    if not rows:
-        return set()
-    ids = sorted({row[0] for row in rows})
-    concerned = await connection.execute(_CONCERNED, {"ids": ids})
-    return {agency_id for row in concerned for agency_id in row}
+    if rows:
+        ids = sorted({row[0] for row in rows})
+        incidents = await connection.execute(_CONCERNED, {"ids": ids})
+        concerned.update(agency_id for row in incidents for agency_id in row)
+    return concerned
 
 
 class Escalation:

@@ -51,7 +51,7 @@ DEFAULT_CLOCKS: Mapping[Rag, RagClock] = MappingProxyType(
 @dataclass(frozen=True, slots=True)
 class MashRules:
     hours: WorkingHours = field(default_factory=WorkingHours)
-    clocks: Mapping[Rag, RagClock] = DEFAULT_CLOCKS
+    clocks: Mapping[Rag, RagClock] = field(default_factory=lambda: DEFAULT_CLOCKS)
     grace: timedelta = timedelta(hours=24)
     rereferral_months: int = 12
 
@@ -136,4 +136,3 @@ class MashRules:
                 "HUB_MASH_GRACE_HOURS / HUB_MASH_REREFERRAL_MONTHS: expected a non-negative "
                 "number of hours and a whole number of months"
             ) from None
-

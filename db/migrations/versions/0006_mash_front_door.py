@@ -175,6 +175,7 @@ def upgrade() -> None:
         sa.Column("agency_id", sa.Integer(), nullable=False),
         sa.Column("requested_by", sa.Integer(), nullable=False),
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
