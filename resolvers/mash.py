@@ -298,21 +298,21 @@ _ANSWER = (
     update(InformationRequest)
     .where(InformationRequest.id == bindparam("request_id"), InformationRequest.response.is_(None))
     .values(
-        response=bindparam("response"),
+        response=bindparam("v_response"),
         responded_by=bindparam("user_id"),
         responded_at=bindparam("now"),
-        summary=bindparam("summary"),
-        categories=bindparam("categories"),
-        lawful_basis=bindparam("lawful_basis"),
-        not_sharing_reason=bindparam("not_sharing_reason"),
-        justification=bindparam("justification"),
+        summary=bindparam("v_summary"),
+        categories=bindparam("v_categories"),
+        lawful_basis=bindparam("v_lawful_basis"),
+        not_sharing_reason=bindparam("v_not_sharing_reason"),
+        justification=bindparam("v_justification"),
     )
 )
 _CONSENT = (
     update(EnquiryChild)
     .where(
-        EnquiryChild.enquiry_id == bindparam("enquiry_id"),
-        EnquiryChild.child_id == bindparam("child_id"),
+        EnquiryChild.enquiry_id == bindparam("the_enquiry"),
+        EnquiryChild.child_id == bindparam("the_child"),
     )
     .values(
         consent_status=bindparam("status"),
@@ -330,7 +330,7 @@ _END_RELATIONSHIPS = (
     update(ChildRelationship)
     .where(
         ChildRelationship.kind == RelationshipKind.ENQUIRY,
-        ChildRelationship.reference == bindparam("reference"),
+        ChildRelationship.reference == bindparam("enquiry_reference"),
     )
     .values(
         valid_to=case(
@@ -340,7 +340,7 @@ _END_RELATIONSHIPS = (
             ),
             else_=bindparam("ends_on", type_=Date),
         ),
-        ends_at=bindparam("ends_at"),
+        ends_at=bindparam("until"),
     )
 )
 #: Requests to the caller's agency whose enquiry is still open to it.
@@ -399,6 +399,8 @@ class _Loaded:
     children: list[Row[Any]]
     requests: list[Row[Any]]
     decision: Row[Any] | None
+    #: Closed by this operation: its caller sees the result, whatever the grace period.
+    closing: bool = False
 
     @property
     def id(self) -> uuid.UUID:
@@ -449,7 +451,7 @@ def _relationship(ctx: RequestContext, enquiry: _Loaded) -> RelationshipKind | N
     its grace period); otherwise none."""
     party = _is_council(ctx, enquiry) or _own_request(ctx, enquiry) is not None
     ends = enquiry.row.access_ends_at
-    if party and (ends is None or ctx.now < ends):
+    if party and (ends is None or ctx.now < ends or enquiry.closing):
         return RelationshipKind.ENQUIRY
     return None
 
@@ -1015,12 +1017,12 @@ def _answer(
                 field=f"categories.{position}",
             )
     return {
-        "response": response,
-        "summary": _text(summary, "summary", required=False),
-        "categories": [str(c) for c in dict.fromkeys(categories)] or None,
-        "lawful_basis": lawful_basis,
-        "not_sharing_reason": not_sharing_reason,
-        "justification": justification(justification_text) if justification_text else None,
+        "v_response": response,
+        "v_summary": _text(summary, "summary", required=False),
+        "v_categories": [str(c) for c in dict.fromkeys(categories)] or None,
+        "v_lawful_basis": lawful_basis,
+        "v_not_sharing_reason": not_sharing_reason,
+        "v_justification": justification(justification_text) if justification_text else None,
     }
 
 
@@ -1047,8 +1049,8 @@ async def record_consent(
     await execute(
         ctx,
         _CONSENT,
-        enquiry_id=enquiry.id,
-        child_id=found.child.id,
+        the_enquiry=enquiry.id,
+        the_child=found.child.id,
         status=status,
         reason=text,
         user_id=ctx.principal.user_id,
@@ -1107,11 +1109,14 @@ async def decide_enquiry(
     await execute(
         ctx,
         _END_RELATIONSHIPS,
-        reference=str(enquiry.id),
+        enquiry_reference=str(enquiry.id),
         ends_on=ends_at.astimezone(LONDON).date(),
-        ends_at=ends_at,
+        until=ends_at,
     )
-    return await _reload(ctx, enquiry.id)
+    closed = await _one(ctx, enquiry.id)
+    closed.closing = True
+    (view,) = await _views(ctx, [closed])
+    return view
 
 
 async def _participants(
