@@ -77,7 +77,11 @@ def test_categories_are_grouped_by_owner_and_special_ones_flagged() -> None:
     assert [c["category"] for c in groups["council", "school"]] == [
         c.value for c in Category if c.value.startswith("education.")
     ]
-    assert [c["category"] for c in groups[tuple(k.value for k in AgencyKind)]] == ["identity"]
+    # identity, and answers to MASH information requests (each partner owns its own)
+    assert [c["category"] for c in groups[tuple(k.value for k in AgencyKind)]] == [
+        "identity",
+        "mash.response",
+    ]
     flags = {c["category"]: c for cats in groups.values() for c in cats}
     special = {name for name, c in flags.items() if c["special_category"]}
     assert special == {c.value for c in Category if c.value.startswith("health.")}
