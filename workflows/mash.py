@@ -27,6 +27,9 @@ from dateutil.relativedelta import relativedelta
 from vocab.mash import Rag
 from workflows.working_hours import WorkingHours, add_elapsed
 
+#: A year of hours: more is a mistake, not a front-door deadline.
+MAX_HOURS = 24 * 366
+
 
 @dataclass(frozen=True, slots=True)
 class RagClock:
@@ -35,8 +38,8 @@ class RagClock:
     elapsed: bool = False
 
     def __post_init__(self) -> None:
-        if not math.isfinite(self.hours) or self.hours <= 0:
-            raise ValueError("a RAG clock needs a finite, positive number of hours")
+        if not math.isfinite(self.hours) or not 0 < self.hours <= MAX_HOURS:
+            raise ValueError(f"a RAG clock needs a positive number of hours, at most {MAX_HOURS}")
 
 
 DEFAULT_CLOCKS: Mapping[Rag, RagClock] = MappingProxyType(
@@ -128,8 +131,8 @@ class MashRules:
         except ValueError:
             raise ValueError("HUB_MASH_CLOSURES: expected ISO dates, comma-separated") from None
         try:
-            grace = timedelta(hours=float(env.get("HUB_MASH_GRACE_HOURS", "24")))
-            months = int(env.get("HUB_MASH_REREFERRAL_MONTHS", "12"))
+            grace = timedelta(hours=float(env.get("HUB_MASH_GRACE_HOURS") or "24"))
+            months = int(env.get("HUB_MASH_REREFERRAL_MONTHS") or "12")
             return cls(hours, MappingProxyType(clocks), grace, months)
         except (ValueError, OverflowError):
             raise ValueError(
