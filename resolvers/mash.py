@@ -278,12 +278,15 @@ _AGENCIES_BY_CODE = select(Agency.id, Agency.code, Agency.name, Agency.kind).whe
 _AGENCIES_BY_ID = select(Agency.id, Agency.code, Agency.name, Agency.kind).where(
     Agency.id.in_(bindparam("ids", expanding=True))
 )
-#: The latest earlier contact about each child within the re-referral window.
+#: The latest earlier contact to the same council about each child within the re-referral
+#: window (a re-referral is to the same local authority; another council's enquiry is
+#: its own).
 _PREVIOUS = (
     select(EnquiryChild.child_id, Enquiry.id, Enquiry.received_at)
     .join(Enquiry, Enquiry.id == EnquiryChild.enquiry_id)
     .where(
         EnquiryChild.child_id.in_(bindparam("child_ids", expanding=True)),
+        Enquiry.council_id == bindparam("council_id"),
         Enquiry.received_at >= bindparam("since"),
         Enquiry.received_at < bindparam("received_at"),
     )
@@ -548,10 +551,12 @@ def _request_view(ctx: RequestContext, enquiry: _Loaded, request: Row[Any]) -> R
     """A request and its answer; the answer's content only where policy allows each child
     (and, for consent-based categories, consent given or the caller owns it)."""
     visible = request.response is not None
+    # the answering agency's own answer: it wrote it, so no consent-based category hides it
+    own = request.agency_id == ctx.principal.agency_id
     if visible:
         for child_id in enquiry.child_ids:
             categories = [Category.MASH_RESPONSE] + [
-                Category(c) for c in request.categories or [] if c in CONSENT_CATEGORIES
+                Category(c) for c in request.categories or [] if c in CONSENT_CATEGORIES and not own
             ]
             for category in categories:
                 decision = _ask(
@@ -789,7 +794,15 @@ async def open_enquiry(
 
     previous: dict[int, uuid.UUID] = {}
     since = ctx.mash.rereferral_since(received)
-    for row in await fetch(ctx, _PREVIOUS, child_ids=child_ids, since=since, received_at=received):
+    found_before = await fetch(
+        ctx,
+        _PREVIOUS,
+        child_ids=child_ids,
+        council_id=principal.agency_id,
+        since=since,
+        received_at=received,
+    )
+    for row in found_before:
         previous.setdefault(row.child_id, row.id)
 
     enquiry_id = uuid.uuid4()
@@ -963,7 +976,8 @@ _REQUEST_ENQUIRY = select(InformationRequest.enquiry_id).where(
 def _gate_request(
     ctx: RequestContext, enquiry: _Loaded, mine: bool, lawful_basis: LawfulBasis | None
 ) -> None:
-    for child_id in enquiry.child_ids:
+    refused: Decision | None = None
+    for child_id in enquiry.child_ids:  # ask for every child: each decision is audited
         decision = decide(
             ctx,
             action=Action.CREATE,
@@ -975,10 +989,12 @@ def _gate_request(
                 consent_required=lawful_basis is LawfulBasis.CONSENT,
             ),
         )
-        if not decision.allowed:
-            if decision.reason is Reason.NO_RELATIONSHIP or decision.code is None:
-                raise REQUEST_NOT_FOUND
-            raise refusal(decision, field="lawfulBasis")
+        if not decision.allowed and refused is None:
+            refused = decision
+    if refused is not None:
+        if refused.reason is Reason.NO_RELATIONSHIP or refused.code is None:
+            raise REQUEST_NOT_FOUND
+        raise refusal(refused, field="lawfulBasis")
 
 
 def _answer(
@@ -1018,11 +1034,14 @@ def _answer(
             )
     return {
         "v_response": response,
-        "v_summary": _text(summary, "summary", required=False),
+        # a blank summary or justification is no answer (and would break the row's checks)
+        "v_summary": _text(summary, "summary", required="summary" in needed),
         "v_categories": [str(c) for c in dict.fromkeys(categories)] or None,
         "v_lawful_basis": lawful_basis,
         "v_not_sharing_reason": not_sharing_reason,
-        "v_justification": justification(justification_text) if justification_text else None,
+        "v_justification": (
+            justification(justification_text) if justification_text is not None else None
+        ),
     }
 
 

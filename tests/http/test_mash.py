@@ -10,11 +10,14 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.settings import Settings
+from tests.factories.agencies import make_agency, make_user
 from tests.factories.audit import latest_event
 from tests.factories.children import make_record
 from tests.factories.encompass import Clock
 from tests.factories.mash import Call, MashArea, caller, code, contact, data, make_mash_area
+from vocab.agencies import AgencyKind
 from vocab.categories import Category
+from vocab.roles import Role
 from workflows.mash import MashRules
 
 #: Monday 23 November 2026, 10:00 GMT: inside working hours.
@@ -312,3 +315,18 @@ async def test_a_child_referred_again_within_12_months_is_flagged(
     # then only the child contacted within 12 months is a re-referral, naming the enquiry
     assert flags[area.child.hub_id] == (True, first["id"])
     assert flags[area.sibling.hub_id] == (False, None)
+
+
+async def test_another_councils_enquiry_is_not_a_re_referral_here(
+    call: Call, area: MashArea, session: AsyncSession
+) -> None:
+    # given a contact about the child to a neighbouring council last month
+    neighbour = await make_agency(session, AgencyKind.COUNCIL)
+    neighbour_mash = await make_user(session, neighbour, (Role.MASH_PRACTITIONER,))
+    last_month = datetime(2026, 10, 20, 12, tzinfo=UTC)
+    data(await call(neighbour_mash, OPEN, {"input": contact(area.child, received_at=last_month)}))
+    # when the child is referred to this council
+    here = await open_enquiry(call, area)
+    # then it is not flagged, and nothing of the other council's enquiry is shown
+    assert here["children"][0]["reReferral"] is False
+    assert here["children"][0]["previousEnquiryId"] is None
