@@ -1,19 +1,19 @@
 """A MASH area: the council's MASH team, partner agencies' seats, one agency never asked, the
 children, and a caller that posts operations on a test clock."""
 
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import Agency, Child, User
 from hub.settings import Settings
-from server import create_app
 from tests.factories.agencies import make_agency, make_user
+from tests.factories.app import Call
+from tests.factories.app import caller as app_caller
 from tests.factories.children import make_child
 from tests.factories.encompass import Clock
 from vocab.agencies import AgencyKind
@@ -21,7 +21,6 @@ from vocab.roles import Role
 from workflows.mash import MashRules
 
 MASH = "safeguarding.mash"
-Call = Callable[..., Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,43 +73,17 @@ async def make_mash_area(session: AsyncSession) -> MashArea:
     )
 
 
-@asynccontextmanager
-async def caller(
+def caller(
     settings: Settings,
     sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
     token: Callable[[str], str],
     clock: Clock,
     *,
     rules: MashRules | None = None,
-    purpose: str = MASH,
-) -> AsyncIterator[Call]:
-    """``await call(user, query, variables, purpose=...)``: the JSON body of posting an
-    operation as ``user`` on ``clock`` (status 200 asserted), with the MASH ``rules``."""
-    app = create_app(replace(settings, mash=rules or MashRules()), sessions=sessions, clock=clock)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
-    ) as client:
-
-        async def post(
-            user: User,
-            query: str,
-            variables: Mapping[str, Any] | None = None,
-            *,
-            purpose: str = purpose,
-        ) -> dict[str, Any]:
-            response = await client.post(
-                "/graphql",
-                json={"query": query, "variables": variables},
-                headers={
-                    "Authorization": f"Bearer {token(user.subject)}",
-                    "X-Purpose-Of-Use": purpose,
-                },
-            )
-            assert response.status_code == 200, response.text
-            body: dict[str, Any] = response.json()
-            return body
-
-        yield post
+) -> AbstractAsyncContextManager[Call]:
+    """The app with the MASH ``rules`` (default rules otherwise), posting for
+    ``safeguarding.mash`` unless told otherwise."""
+    return app_caller(settings, sessions, token, clock, purpose=MASH, mash=rules or MashRules())
 
 
 def contact(

@@ -2,19 +2,18 @@
 acknowledgement, the MASH queue, reporting and escalation — each operation audited."""
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db import EncompassIncident, EncompassNotification, SchoolClosure, SchoolTerm
 from hub.settings import Settings
-from server import create_app
+from tests.factories.app import Call, caller
 from tests.factories.audit import latest_event
 from tests.factories.children import house, make_child
 from tests.factories.encompass import Area, Clock, by_nhs, incident, make_area, pupil
@@ -70,8 +69,6 @@ query Report($since: Date!, $until: Date!) {
 }
 """
 
-Call = Callable[..., Any]
-
 
 @pytest.fixture
 def clock() -> Clock:
@@ -86,30 +83,7 @@ async def call(
     clock: Clock,
 ) -> AsyncIterator[Call]:
     """POST an operation as a user, declaring a purpose, on the test's clock; the JSON body."""
-    app = create_app(settings, sessions=sessions, clock=clock)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
-    ) as client:
-
-        async def post(
-            user: Any,
-            query: str,
-            variables: Mapping[str, Any] | None = None,
-            *,
-            purpose: str = ENCOMPASS,
-        ) -> dict[str, Any]:
-            response = await client.post(
-                "/graphql",
-                json={"query": query, "variables": variables},
-                headers={
-                    "Authorization": f"Bearer {token(user.subject)}",
-                    "X-Purpose-Of-Use": purpose,
-                },
-            )
-            assert response.status_code == 200, response.text
-            body: dict[str, Any] = response.json()
-            return body
-
+    async with caller(settings, sessions, token, clock, purpose=ENCOMPASS) as post:
         yield post
 
 

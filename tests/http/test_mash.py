@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.settings import Settings
 from tests.factories.agencies import make_agency, make_user
+from tests.factories.app import Call
 from tests.factories.audit import latest_event
 from tests.factories.children import make_record
 from tests.factories.encompass import Clock
-from tests.factories.mash import Call, MashArea, caller, code, contact, data, make_mash_area
+from tests.factories.mash import MashArea, caller, code, contact, data, make_mash_area
 from vocab.agencies import AgencyKind
 from vocab.categories import Category
 from vocab.roles import Role

@@ -15,10 +15,11 @@ from db import Child, User
 from hub.settings import Settings
 from identifiers import new_hub_id
 from tests.factories.agencies import make_agency, make_user
+from tests.factories.app import Call
 from tests.factories.audit import latest_event
 from tests.factories.children import make_child
 from tests.factories.encompass import Clock
-from tests.factories.mash import Call, MashArea, caller, contact, data, make_mash_area
+from tests.factories.mash import MashArea, caller, contact, data, make_mash_area
 from vocab.agencies import AgencyKind
 from vocab.roles import Role
 from workflows.escalation import escalate_overdue
