@@ -355,6 +355,7 @@ _PARTNER_REQUESTS = (
         (Enquiry.access_ends_at.is_(None)) | (Enquiry.access_ends_at > bindparam("now")),
     )
     .order_by(InformationRequest.due_at, InformationRequest.id)
+    .limit(bindparam("first"))
 )
 _PARTNER_OPEN = _PARTNER_REQUESTS.where(
     InformationRequest.response.is_(None), Enquiry.closed_at.is_(None)
@@ -368,7 +369,13 @@ _ESCALATED = (
         Enquiry.closed_at.is_(None),
     )
     .order_by(InformationRequest.due_at, InformationRequest.id)
+    .limit(MAX_PAGE)
 )
+#: Escalations in the caller council's enquiries, or of requests to the caller's agency.
+_ESCALATED_FOR = {
+    True: _ESCALATED.where(Enquiry.council_id == bindparam("agency_id")),
+    False: _ESCALATED.where(InformationRequest.agency_id == bindparam("agency_id")),
+}
 _BOARD = (
     select(Enquiry.id)
     .where(Enquiry.council_id == bindparam("agency_id"), Enquiry.closed_at.is_(None))
@@ -391,6 +398,11 @@ _TIMELINESS = (
         Enquiry.received_at < bindparam("until"),
     )
 )
+#: Timeliness of every agency asked in the caller council's enquiries, or the caller's own.
+_TIMELINESS_FOR = {
+    True: _TIMELINESS.where(Enquiry.council_id == bindparam("agency_id")),
+    False: _TIMELINESS.where(InformationRequest.agency_id == bindparam("agency_id")),
+}
 
 
 # --- Loading and access ---------------------------------------------------------------------
@@ -916,7 +928,7 @@ async def partner_requests(
     if not 1 <= first <= MAX_PAGE:
         raise HubError("INVALID_INPUT", f"first: 1 to {MAX_PAGE}", field="first")
     statement = _PARTNER_OPEN if open_only else _PARTNER_REQUESTS
-    rows = await fetch(ctx, statement.limit(first), agency_id=ctx.principal.agency_id, now=ctx.now)
+    rows = await fetch(ctx, statement, agency_id=ctx.principal.agency_id, now=ctx.now, first=first)
     enquiries = await _load(ctx, [row.enquiry_id for row in rows])
     views = await _views(ctx, enquiries)
     return [
@@ -1234,12 +1246,7 @@ async def escalations(ctx: RequestContext) -> list[PartnerRequestView]:
     if Role.MASH_MANAGER not in ctx.principal.roles:
         raise HubError("FORBIDDEN", "escalations are for MASH managers")
     council = ctx.principal.agency_kind is AgencyKind.COUNCIL
-    statement = (
-        _ESCALATED.where(Enquiry.council_id == bindparam("agency_id"))
-        if council
-        else _ESCALATED.where(InformationRequest.agency_id == bindparam("agency_id"))
-    )
-    rows = await fetch(ctx, statement.limit(MAX_PAGE), agency_id=ctx.principal.agency_id)
+    rows = await fetch(ctx, _ESCALATED_FOR[council], agency_id=ctx.principal.agency_id)
     enquiries = await _load(ctx, [row.enquiry_id for row in rows])
     views = await _views(ctx, enquiries)
     return [
@@ -1257,15 +1264,9 @@ async def timeliness(ctx: RequestContext, *, since: date, until: date) -> list[T
     require_grant(ctx, action=Action.READ, category=Category.MASH_ENQUIRY)
     if until < since or (until - since).days >= MAX_REPORT_DAYS:
         raise HubError("INVALID_INPUT", f"since/until: 1 to {MAX_REPORT_DAYS} days", field="until")
-    council = ctx.principal.agency_kind is AgencyKind.COUNCIL
-    statement = (
-        _TIMELINESS.where(Enquiry.council_id == bindparam("agency_id"))
-        if council
-        else _TIMELINESS.where(InformationRequest.agency_id == bindparam("agency_id"))
-    )
     rows = await fetch(
         ctx,
-        statement,
+        _TIMELINESS_FOR[ctx.principal.agency_kind is AgencyKind.COUNCIL],
         agency_id=ctx.principal.agency_id,
         since=datetime.combine(since, datetime.min.time(), tzinfo=LONDON),
         until=datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=LONDON),
