@@ -56,6 +56,7 @@ from vocab.mash import (
     ResponseKind,
     Seat,
 )
+from vocab.purposes import Purpose
 from vocab.relationships import RelationshipKind
 from vocab.roles import Role
 
@@ -463,10 +464,11 @@ def _own_request(ctx: RequestContext, enquiry: _Loaded) -> Row[Any] | None:
 
 def _relationship(ctx: RequestContext, enquiry: _Loaded) -> RelationshipKind | None:
     """``enquiry`` while the caller's agency is party to the enquiry and it is open (or in
-    its grace period); otherwise none."""
+    its grace period), for the MASH purpose; otherwise none."""
     party = _is_council(ctx, enquiry) or _own_request(ctx, enquiry) is not None
     ends = enquiry.row.access_ends_at
-    if party and (ends is None or ctx.now < ends or enquiry.closing):
+    mash = ctx.purpose is Purpose.SAFEGUARDING_MASH  # the enquiry is the MASH's work only
+    if party and mash and (ends is None or ctx.now < ends or enquiry.closing):
         return RelationshipKind.ENQUIRY
     return None
 
@@ -1234,8 +1236,16 @@ async def board(ctx: RequestContext) -> list[BoardRowView]:
 
 
 def _council_only(ctx: RequestContext) -> None:
+    _mash_work(ctx, "the MASH board")
     if ctx.principal.agency_kind is not AgencyKind.COUNCIL:
         raise HubError("FORBIDDEN", "the MASH board is the council MASH team's")
+
+
+def _mash_work(ctx: RequestContext, what: str) -> None:
+    """The board, escalations and timeliness are the MASH's work, under its purpose (a
+    social worker's grant on enquiries for s47 does not reach them)."""
+    if ctx.purpose is not Purpose.SAFEGUARDING_MASH:
+        raise HubError("FORBIDDEN", f"{what}: declare safeguarding.mash")
 
 
 async def escalations(ctx: RequestContext) -> list[PartnerRequestView]:
@@ -1243,6 +1253,7 @@ async def escalations(ctx: RequestContext) -> list[PartnerRequestView]:
     manager: those to the manager's own agency, or, in the council, every partner's in the
     council's enquiries."""
     require_grant(ctx, action=Action.READ, category=Category.MASH_ENQUIRY)
+    _mash_work(ctx, "escalations")
     if Role.MASH_MANAGER not in ctx.principal.roles:
         raise HubError("FORBIDDEN", "escalations are for MASH managers")
     council = ctx.principal.agency_kind is AgencyKind.COUNCIL
@@ -1262,6 +1273,7 @@ async def timeliness(ctx: RequestContext, *, since: date, until: date) -> list[T
     answers, answers by the deadline, outstanding and overdue. The council sees every
     agency asked in its enquiries; a partner sees its own."""
     require_grant(ctx, action=Action.READ, category=Category.MASH_ENQUIRY)
+    _mash_work(ctx, "timeliness")
     if until < since or (until - since).days >= MAX_REPORT_DAYS:
         raise HubError("INVALID_INPUT", f"since/until: 1 to {MAX_REPORT_DAYS} days", field="until")
     rows = await fetch(

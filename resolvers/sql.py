@@ -8,11 +8,13 @@ skips per-request expression construction and ORM result processing.
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, Row, and_, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, Executable, Row, String, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from db import BreakGlass, ChildRelationship, Record
 from resolvers.context import RequestContext
+from vocab.purposes import Purpose
+from vocab.relationships import RelationshipKind
 from vocab.restrictions import Restriction
 
 
@@ -32,7 +34,9 @@ def relationship_in_force(child_id: InstrumentedAttribute[int]) -> ColumnElement
     """SQL: the kind of a relationship in force on ``:today`` (and, for one that ends at an
     instant, at ``:now``) between agency ``:agency_id`` and the child, or NULL. A
     relationship held by one worker (an allocation to a named social worker) counts for that
-    worker, ``:user_id``, only."""
+    worker, ``:user_id``, only. An open MASH enquiry is a relationship for the MASH's
+    purpose (``:purpose`` = ``safeguarding.mash``) only: it does not open the child to the
+    agency's other work."""
     return (
         select(ChildRelationship.kind)
         .where(
@@ -50,6 +54,10 @@ def relationship_in_force(child_id: InstrumentedAttribute[int]) -> ColumnElement
             or_(
                 ChildRelationship.ends_at.is_(None),
                 ChildRelationship.ends_at > bindparam("now"),
+            ),
+            or_(
+                ChildRelationship.kind != RelationshipKind.ENQUIRY,
+                bindparam("purpose", type_=String) == Purpose.SAFEGUARDING_MASH.value,
             ),
         )
         .order_by(ChildRelationship.kind)

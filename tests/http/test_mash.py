@@ -331,3 +331,27 @@ async def test_another_councils_enquiry_is_not_a_re_referral_here(
     # then it is not flagged, and nothing of the other council's enquiry is shown
     assert here["children"][0]["reReferral"] is False
     assert here["children"][0]["previousEnquiryId"] is None
+
+
+async def test_the_enquiry_relationship_is_for_the_mash_purpose_only(
+    call: Call, area: MashArea, session: AsyncSession
+) -> None:
+    # given an open enquiry at the council about the child
+    enquiry = await open_enquiry(call, area)
+    await make_record(session, area.child, area.police, Category.POLICE_MISSING_EPISODE)
+    s47 = "safeguarding.s47"
+    # a council social worker (granted enquiries for s47) reaches neither the enquiry, nor
+    # the child through it, nor the board: the enquiry is the MASH's relationship
+    assert code(await call(area.social_worker, ENQUIRY, {"id": enquiry["id"]}, purpose=s47)) == (
+        "ENQUIRY_NOT_FOUND"
+    )
+    assert code(
+        await call(area.social_worker, CHILD, {"hubId": area.child.hub_id}, purpose=s47)
+    ) == ("CHILD_NOT_FOUND")
+    board = "query { mashBoard { id } }"
+    assert code(await call(area.social_worker, board, purpose=s47)) == "FORBIDDEN"
+    timeliness = 'query { mashTimeliness(since: "2026-11-01", until: "2026-11-30") { requests } }'
+    assert code(await call(area.social_worker, timeliness, purpose=s47)) == "FORBIDDEN"
+    # while the MASH team, for its purpose, does
+    assert data(await call(area.mash, CHILD, {"hubId": area.child.hub_id}))["child"]
+    assert [row["id"] for row in data(await call(area.mash, board))["mashBoard"]] == [enquiry["id"]]
