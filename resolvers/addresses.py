@@ -14,6 +14,7 @@ from resolvers.sql import fetch
 from resolvers.views import AddressView, AgencyView, ChildView, RedactionView
 from vocab.agencies import AgencyKind
 from vocab.categories import Category
+from vocab.relationships import RelationshipKind
 
 SHIELDED = "ADDRESS_SHIELDED"
 
@@ -42,6 +43,8 @@ _BROKER = (
     .where(
         ChildRelationship.child_id == bindparam("child_id"),
         Agency.kind == AgencyKind.COUNCIL,
+        # a MASH enquiry is not the council's casework: its team is not the contact
+        ChildRelationship.kind != RelationshipKind.ENQUIRY,
         ChildRelationship.valid_from <= bindparam("today"),
         or_(ChildRelationship.valid_to.is_(None), ChildRelationship.valid_to >= bindparam("today")),
     )

@@ -43,7 +43,7 @@ from resolvers.views import AgencyView
 from vocab.actions import Action
 from vocab.agencies import AgencyKind
 from vocab.categories import OWNER_KINDS, Category
-from vocab.consent import CONSENT_CATEGORIES, NotSharingReason
+from vocab.consent import CONSENT_CATEGORIES, STATUTORY_OVERRIDE_BASES, NotSharingReason
 from vocab.lawful_bases import LawfulBasis
 from vocab.mash import (
     PARTNER_KINDS,
@@ -74,6 +74,9 @@ REQUEST_NOT_FOUND = HubError(
     "REQUEST_NOT_FOUND", "id: no information request to your agency has that id", field="id"
 )
 CLOSED = HubError("ENQUIRY_CLOSED", "enquiry: the enquiry is closed", field="enquiry")
+ALREADY_ANSWERED = HubError("ALREADY_ANSWERED", "id: this request has been answered", field="id")
+#: A contact older than this is a typing error, not a contact to screen.
+MAX_CONTACT_AGE = timedelta(days=731)
 
 
 # --- Shapes ---------------------------------------------------------------------------------
@@ -117,6 +120,8 @@ class RequestView:
     lawful_basis: LawfulBasis | None
     not_sharing_reason: NotSharingReason | None
     justification: str | None
+    #: Why the answer's content is null for the caller (``CONSENT_REQUIRED`` ...), if it is.
+    withheld: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +200,8 @@ class TimelinessView:
     answered_on_time: int
     outstanding: int
     overdue: int
+    #: Never answered: the enquiry was decided without it.
+    unanswered: int
     on_time_rate: float | None
 
 
@@ -292,6 +299,13 @@ _PREVIOUS = (
         Enquiry.received_at < bindparam("received_at"),
     )
     .order_by(EnquiryChild.child_id, Enquiry.received_at.desc())
+)
+#: Every change to an enquiry takes its row first: a request, an answer, consent and the
+#: decision are serialised, so none can slip past closing (PostgreSQL; SQLite serialises
+#: writers anyway).
+_LOCK = select(Enquiry.id).where(Enquiry.id == bindparam("enquiry_id")).with_for_update()
+_REQUEST_ENQUIRY = select(InformationRequest.enquiry_id).where(
+    InformationRequest.id == bindparam("request_id")
 )
 _INSERT_ENQUIRY = insert(Enquiry)
 _INSERT_CHILDREN = insert(EnquiryChild)
@@ -482,6 +496,7 @@ def _ask(
     category: Category,
     owner: int | None = None,
     consent_required: bool = False,
+    statutory_basis: LawfulBasis | None = None,
 ) -> Decision:
     status = enquiry.consent(child_id)
     return decide(
@@ -494,6 +509,7 @@ def _ask(
             owner_agency_id=owner,
             consent=status is ConsentStatus.GIVEN,
             consent_required=consent_required,
+            statutory_basis=statutory_basis,
         ),
     )
 
@@ -538,8 +554,9 @@ async def _one(ctx: RequestContext, enquiry_id: uuid.UUID) -> _Loaded:
 async def _for_council(
     ctx: RequestContext, enquiry_id: uuid.UUID, *, action: Action, category: Category
 ) -> _Loaded:
-    """The enquiry, open, for its own council's MASH team to act on."""
+    """The enquiry, open, for its own council's MASH team to act on (its row locked)."""
     require_grant(ctx, action=action, category=category)
+    await fetch(ctx, _LOCK, enquiry_id=enquiry_id)
     enquiry = await _one(ctx, enquiry_id)
     if not _is_council(ctx, enquiry):
         _gate(ctx, enquiry, action=action, category=category)  # records the refusal
@@ -563,11 +580,14 @@ def _minutes(delta: timedelta) -> int:
 
 def _request_view(ctx: RequestContext, enquiry: _Loaded, request: Row[Any]) -> RequestView:
     """A request and its answer; the answer's content only where policy allows each child
-    (and, for consent-based categories, consent given or the caller owns it)."""
-    visible = request.response is not None
+    (and, for consent-based categories, the child's consent given or the statutory basis the
+    seat recorded, or the caller wrote it). Withheld content is null, with its reason in
+    ``withheld`` and the audit event."""
+    withheld: str | None = None
     # the answering agency's own answer: it wrote it, so no consent-based category hides it
     own = request.agency_id == ctx.principal.agency_id
-    if visible:
+    basis = request.lawful_basis if request.lawful_basis in STATUTORY_OVERRIDE_BASES else None
+    if request.response is not None:
         for child_id in enquiry.child_ids:
             categories = [Category.MASH_RESPONSE] + [
                 Category(c) for c in request.categories or [] if c in CONSENT_CATEGORIES and not own
@@ -580,8 +600,12 @@ def _request_view(ctx: RequestContext, enquiry: _Loaded, request: Row[Any]) -> R
                     action=Action.READ,
                     category=category,
                     owner=request.agency_id,
+                    statutory_basis=basis,
                 )
-                visible = visible and decision.allowed
+                if not decision.allowed:
+                    withheld = withheld or decision.code or "WITHHELD"
+                    ctx.audit.mask(child_id, "mashRequest.summary", decision.code or "WITHHELD")
+    visible = request.response is not None and withheld is None
     answered = request.responded_at
     return RequestView(
         id=request.id,
@@ -600,10 +624,12 @@ def _request_view(ctx: RequestContext, enquiry: _Loaded, request: Row[Any]) -> R
         lawful_basis=request.lawful_basis if visible else None,
         not_sharing_reason=request.not_sharing_reason if visible else None,
         justification=request.justification if visible else None,
+        withheld=withheld,
     )
 
 
 def _child_view(ctx: RequestContext, enquiry: _Loaded, child: Row[Any]) -> EnquiryChildView:
+    council = _is_council(ctx, enquiry)
     identity = _ask(
         ctx, enquiry, child.child_id, action=Action.READ, category=Category.IDENTITY
     ).allowed
@@ -613,10 +639,11 @@ def _child_view(ctx: RequestContext, enquiry: _Loaded, child: Row[Any]) -> Enqui
         given_name=child.given_name if identity else None,
         family_name=child.family_name if identity else None,
         date_of_birth=child.date_of_birth if identity else None,
-        re_referral=child.previous_enquiry_id is not None,
-        previous_enquiry_id=child.previous_enquiry_id,
+        # earlier enquiries are the council's history, not the partners' business
+        re_referral=council and child.previous_enquiry_id is not None,
+        previous_enquiry_id=child.previous_enquiry_id if council else None,
         consent=child.consent_status,
-        consent_reason=child.consent_reason if _is_council(ctx, enquiry) else None,
+        consent_reason=child.consent_reason if council else None,
     )
 
 
@@ -639,7 +666,9 @@ def _decision_view(
         participants=[
             ParticipantView(agencies[p["agency_id"]], Seat(p["seat"]), p["role"])
             for p in decision.participants or []
-        ],
+        ]
+        if council
+        else [],
         decided_at=decision.decided_at,
     )
 
@@ -676,8 +705,9 @@ def _view(ctx: RequestContext, enquiry: _Loaded, agencies: dict[int, AgencyView]
         id=row.id,
         council=_agency(row.code, row.name, row.kind),
         source=row.source,
+        # who made the contact can say much about the child (a school, a CAMHS provider)
         source_agency=_agency(row.source_code, row.source_name, row.source_kind)
-        if row.source_code
+        if row.source_code and council
         else None,
         summary=row.summary if council else None,
         received_at=row.received_at,
@@ -715,6 +745,8 @@ def _text(value: str | None, field: str, *, required: bool = True) -> str | None
             raise HubError("INVALID_INPUT", f"{field}: required", field=field)
         return None
     trimmed = value.strip()
+    if "\x00" in trimmed:
+        raise HubError("INVALID_INPUT", f"{field}: contains a NUL character", field=field)
     if len(trimmed) > MAX_TEXT:
         raise HubError("INVALID_INPUT", f"{field}: at most {MAX_TEXT} characters", field=field)
     return trimmed
@@ -765,6 +797,8 @@ async def open_enquiry(
     text = _text(summary, "summary")
     assert text is not None
     received = _aware(received_at, "receivedAt")
+    if received < ctx.now - MAX_CONTACT_AGE:
+        raise HubError("INVALID_INPUT", "receivedAt: more than two years ago", field="receivedAt")
     if received > ctx.now + CLOCK_SKEW:
         raise HubError(
             "INVALID_INPUT", "receivedAt: a contact cannot arrive in the future", field="receivedAt"
@@ -848,6 +882,8 @@ async def open_enquiry(
         ],
     )
     await _relate(ctx, enquiry_id, [principal.agency_id], child_ids)
+    ctx.audit.note("enquiry", str(enquiry_id))
+    ctx.audit.note("rag", str(rag))
     return await _reload(ctx, enquiry_id)
 
 
@@ -918,6 +954,8 @@ async def request_information(
             ],
         )
         await _relate(ctx, enquiry.id, new, enquiry.child_ids)
+    ctx.audit.note("enquiry", str(enquiry.id))
+    ctx.audit.note("agencies_asked", ",".join(sorted(row.code for row in rows)))
     return await _reload(ctx, enquiry.id)
 
 
@@ -958,6 +996,7 @@ async def respond(
     found = await fetch(ctx, _REQUEST_ENQUIRY, request_id=request_id)
     if not found:
         raise REQUEST_NOT_FOUND
+    await fetch(ctx, _LOCK, enquiry_id=found[0].enquiry_id)
     enquiry = await _one(ctx, found[0].enquiry_id)
     request = next(r for r in enquiry.requests if r.id == request_id)
     mine = request.agency_id == ctx.principal.agency_id
@@ -965,11 +1004,11 @@ async def respond(
     if enquiry.row.closed_at is not None:
         raise CLOSED
     if request.response is not None:
-        raise HubError("ALREADY_ANSWERED", "id: this request has been answered", field="id")
+        raise ALREADY_ANSWERED
     values = _answer(
         ctx, response, summary, categories, lawful_basis, not_sharing_reason, justification_text
     )
-    await execute(
+    answered = await execute(
         ctx,
         _ANSWER,
         request_id=request_id,
@@ -977,14 +1016,18 @@ async def respond(
         now=ctx.now,
         **values,
     )
+    if answered != 1:  # pragma: no cover - the row lock above serialises answers
+        raise ALREADY_ANSWERED
+    for key, value in (
+        ("enquiry", str(enquiry.id)),
+        ("request", str(request_id)),
+        ("response", str(response)),
+        ("lawful_basis", str(lawful_basis) if lawful_basis else None),
+        ("not_sharing_reason", str(not_sharing_reason) if not_sharing_reason else None),
+    ):
+        ctx.audit.note(key, value)
     (reloaded,) = await _load(ctx, [enquiry.id])
-    answered = next(r for r in reloaded.requests if r.id == request_id)
-    return _request_view(ctx, reloaded, answered)
-
-
-_REQUEST_ENQUIRY = select(InformationRequest.enquiry_id).where(
-    InformationRequest.id == bindparam("request_id")
-)
+    return _request_view(ctx, reloaded, next(r for r in reloaded.requests if r.id == request_id))
 
 
 def _gate_request(
@@ -1033,6 +1076,23 @@ def _answer(
         ResponseKind.NOTHING_KNOWN: set(),
         ResponseKind.DECISION_NOT_TO_SHARE: {"notSharingReason", "justification"},
     }[response]
+    if len(categories) > len(Category):
+        raise HubError("INVALID_INPUT", "categories: too many", field="categories")
+    sensitive = any(category in CONSENT_CATEGORIES for category in categories)
+    # consent-based categories go on consent, or on a statutory basis explained in writing
+    if (
+        response is ResponseKind.RECORDS_SHARED
+        and sensitive
+        and lawful_basis not in (None, LawfulBasis.CONSENT)
+    ):
+        if lawful_basis not in STATUTORY_OVERRIDE_BASES:
+            raise HubError(
+                "INVALID_INPUT",
+                "lawfulBasis: consent-based categories are shared on consent or a "
+                "statutory basis (s17, s47, DPA 2018 Sch.1 para 18, the 2026 duty)",
+                field="lawfulBasis",
+            )
+        needed = needed | {"justification"}
     for name, value in given.items():
         if name in needed and value is None:
             raise HubError("INVALID_INPUT", f"{name}: required for {response}", field=name)
@@ -1089,6 +1149,9 @@ async def record_consent(
         user_id=ctx.principal.user_id,
         now=ctx.now,
     )
+    # the event keeps what was set, so the consent's history can be traced
+    ctx.audit.note("enquiry", str(enquiry.id))
+    ctx.audit.note("consent", str(status))
     return await _reload(ctx, enquiry.id)
 
 
@@ -1126,7 +1189,10 @@ async def decide_enquiry(
         )
     stored = await _participants(ctx, outcome, participants)
     ends_at = ctx.now + ctx.mash.grace
-    await execute(ctx, _CLOSE, enquiry_id=enquiry.id, now=ctx.now, ends_at=ends_at)
+    if await execute(ctx, _CLOSE, enquiry_id=enquiry.id, now=ctx.now, ends_at=ends_at) != 1:
+        raise CLOSED  # pragma: no cover - the row lock above serialises decisions
+    ctx.audit.note("enquiry", str(enquiry.id))
+    ctx.audit.note("outcome", str(outcome))
     connection = await ctx.session.connection()
     await connection.execute(
         _INSERT_DECISION,
@@ -1274,7 +1340,7 @@ async def timeliness(ctx: RequestContext, *, since: date, until: date) -> list[T
     agency asked in its enquiries; a partner sees its own."""
     require_grant(ctx, action=Action.READ, category=Category.MASH_ENQUIRY)
     _mash_work(ctx, "timeliness")
-    if until < since or (until - since).days >= MAX_REPORT_DAYS:
+    if until < since or (until - since).days >= MAX_REPORT_DAYS or until >= date(9999, 12, 31):
         raise HubError("INVALID_INPUT", f"since/until: 1 to {MAX_REPORT_DAYS} days", field="until")
     rows = await fetch(
         ctx,
@@ -1285,7 +1351,7 @@ async def timeliness(ctx: RequestContext, *, since: date, until: date) -> list[T
     )
     totals: dict[int, list[Any]] = {}
     for row in rows:
-        entry = totals.setdefault(row.id, [_agency(row.code, row.name, row.kind), 0, 0, 0, 0, 0])
+        entry = totals.setdefault(row.id, [_agency(row.code, row.name, row.kind), 0, 0, 0, 0, 0, 0])
         entry[1] += 1
         if row.responded_at is not None:
             entry[2] += 1
@@ -1293,9 +1359,11 @@ async def timeliness(ctx: RequestContext, *, since: date, until: date) -> list[T
         elif row.closed_at is None:
             entry[4] += 1
             entry[5] += ctx.now > row.due_at
+        else:  # the enquiry was decided without the agency's answer
+            entry[6] += 1
     views = []
-    for agency, requests, answered, on_time, outstanding, overdue in totals.values():
-        judged = answered + overdue
+    for agency, requests, answered, on_time, outstanding, overdue, unanswered in totals.values():
+        judged = answered + overdue + unanswered
         views.append(
             TimelinessView(
                 agency=agency,
@@ -1304,6 +1372,7 @@ async def timeliness(ctx: RequestContext, *, since: date, until: date) -> list[T
                 answered_on_time=on_time,
                 outstanding=outstanding,
                 overdue=overdue,
+                unanswered=unanswered,
                 on_time_rate=on_time / judged if judged else None,
             )
         )

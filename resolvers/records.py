@@ -32,6 +32,10 @@ from vocab.lawful_bases import LawfulBasis
 from vocab.restrictions import Restriction
 
 MAX_CATEGORIES = len(Category)
+#: Categories only their workflow writes (``resolvers.mash``), never ``createRecord``.
+WORKFLOW_CATEGORIES = frozenset(
+    {Category.MASH_ENQUIRY, Category.MASH_RESPONSE, Category.MASH_DECISION}
+)
 
 _SELECT_RECORDS = (
     select(
@@ -283,7 +287,15 @@ async def create_record(
     restriction: Restriction = Restriction.NONE,
     disclose_from: date | None = None,
 ) -> RecordView:
-    """Record a fact the caller's agency holds about a child it has a relationship with."""
+    """Record a fact the caller's agency holds about a child it has a relationship with.
+    MASH enquiries, answers and decisions are made through the MASH front door only (there
+    an answer is seen by the enquiry's council alone, not by every partner)."""
+    if category in WORKFLOW_CATEGORIES:
+        raise HubError(
+            "INVALID_INPUT",
+            f"category: {category} is recorded through the MASH front door mutations",
+            field="category",
+        )
     require_grant(ctx, action=Action.CREATE, category=category)
     found = await find_child(ctx, nhs_number=nhs_number, hub_id=hub_id)
     if found is None:

@@ -59,6 +59,11 @@ class MashRequest:
     lawful_basis: LawfulBasis | None
     not_sharing_reason: NotSharingReason | None
     justification: str | None
+    withheld: str | None = strawberry.field(
+        description=(
+            "Why the answer's content is null for you (CONSENT_REQUIRED, ...); null when shown."
+        )
+    )
 
 
 @strawberry.type
@@ -144,8 +149,11 @@ class MashTimeliness:
     answered_on_time: int
     outstanding: int
     overdue: int
+    unanswered: int = strawberry.field(
+        description="Never answered: the enquiry was decided without the agency's answer."
+    )
     on_time_rate: float | None = strawberry.field(
-        description="Answered by the deadline, of those answered or overdue."
+        description="Answered by the deadline, of those answered, overdue or never answered."
     )
 
 
@@ -183,7 +191,11 @@ class RespondToMashRequestInput:
         default=None, description="Decision not to share."
     )
     justification: str | None = strawberry.field(
-        default=None, description="Decision not to share (20 to 2,000 characters)."
+        default=None,
+        description=(
+            "Decision not to share, or records shared from a consent-based category on a "
+            "statutory basis (20 to 2,000 characters)."
+        ),
     )
 
 

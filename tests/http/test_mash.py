@@ -355,3 +355,94 @@ async def test_the_enquiry_relationship_is_for_the_mash_purpose_only(
     # while the MASH team, for its purpose, does
     assert data(await call(area.mash, CHILD, {"hubId": area.child.hub_id}))["child"]
     assert [row["id"] for row in data(await call(area.mash, board))["mashBoard"]] == [enquiry["id"]]
+
+
+async def test_partners_see_neither_the_contacts_source_nor_earlier_enquiries(
+    call: Call, area: MashArea, session: AsyncSession
+) -> None:
+    # given a school's contact about a child referred before, this year
+    earlier = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    data(await call(area.mash, OPEN, {"input": contact(area.child, received_at=earlier)}))
+    enquiry = await ask(
+        call, area, await open_enquiry(call, area, sourceAgency=area.school.code), area.district
+    )
+    assert enquiry["sourceAgency"] == {"code": area.school.code}
+    assert enquiry["children"][0]["reReferral"] is True
+    # then the district asked sees neither (who made the contact, the child's MASH history)
+    seen = data(await call(area.district_officer, ENQUIRY, {"id": enquiry["id"]}))["mashEnquiry"]
+    assert seen["sourceAgency"] is None
+    assert (seen["children"][0]["reReferral"], seen["children"][0]["previousEnquiryId"]) == (
+        False,
+        None,
+    )
+    event = await latest_event(session)
+    assert event.body["operation"]["name"] == "Enquiry"
+
+
+async def test_answers_are_made_through_the_front_door_only(
+    call: Call, area: MashArea, session: AsyncSession
+) -> None:
+    # a partner seat cannot publish an "answer" as an ordinary record other partners read
+    await ask(call, area, await open_enquiry(call, area), area.police)
+    create = """
+    mutation Create($input: CreateRecordInput!) { createRecord(input: $input) { id } }"""
+    body = await call(
+        area.police_seat,
+        create,
+        {
+            "input": {
+                "child": {"hubId": area.child.hub_id},
+                "category": "MASH_RESPONSE",
+                "lawfulBasis": "CWS_ACT_2026_DUTY_TO_SHARE",
+                "validFrom": "2026-11-23",
+                "payload": {"outcome": "nothing_known"},
+            }
+        },
+    )
+    assert code(body) == "INVALID_INPUT"
+    assert body["errors"][0]["extensions"]["field"] == "category"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"receivedAt": (MONDAY_10 - timedelta(days=800)).isoformat()}, "receivedAt"),
+        ({"receivedAt": "0001-01-05T12:00:00+00:00"}, "receivedAt"),
+        ({"summary": "Synthetic\x00contact"}, "summary"),
+    ],
+)
+async def test_implausible_contacts_are_refused_clearly(
+    call: Call, area: MashArea, change: dict[str, str], field: str
+) -> None:
+    body = await call(
+        area.mash, OPEN, {"input": {**contact(area.child, received_at=MONDAY_10), **change}}
+    )
+    assert code(body) == "INVALID_INPUT"
+    assert body["errors"][0]["extensions"]["field"] == field
+
+
+async def test_timeliness_at_the_end_of_the_calendar_is_refused_clearly(
+    call: Call, area: MashArea
+) -> None:
+    query = 'query { mashTimeliness(since: "9999-12-31", until: "9999-12-31") { requests } }'
+    assert code(await call(area.mash, query)) == "INVALID_INPUT"
+
+
+async def test_each_step_notes_what_happened_in_its_audit_event(
+    call: Call, area: MashArea, session: AsyncSession
+) -> None:
+    enquiry = await open_enquiry(call, area, rag="RED")
+    assert (await latest_event(session)).body["notes"] == {"enquiry": enquiry["id"], "rag": "red"}
+    enquiry = await ask(call, area, enquiry, area.police, area.health)
+    notes = (await latest_event(session)).body["notes"]
+    assert notes["agencies_asked"] == ",".join(sorted([area.police.code, area.health.code]))
+    consent = {"enquiry": enquiry["id"], "child": {"hubId": area.child.hub_id}, "status": "REFUSED"}
+    data(await call(area.mash, CONSENT, {"input": consent}))
+    assert (await latest_event(session)).body["notes"]["consent"] == "refused"
+    (item, *_) = data(await call(area.police_seat, INBOX, {"open": True}))["mashRequests"]
+    answer = {"id": item["request"]["id"], "response": "NOTHING_KNOWN"}
+    data(await call(area.police_seat, RESPOND, {"input": answer}))
+    notes = (await latest_event(session)).body["notes"]
+    assert (notes["request"], notes["response"]) == (item["request"]["id"], "nothing_known")
+    await _close(call, area, enquiry)
+    assert (await latest_event(session)).body["notes"]["outcome"] == "no_further_action"

@@ -32,7 +32,7 @@ RED_DUE = MONDAY_10 + timedelta(hours=4)
 
 REQUEST_FIELDS = """
   id agency { code } dueAt overdue escalatedAt response respondedAt onTime summary categories
-  lawfulBasis notSharingReason justification
+  lawfulBasis notSharingReason justification withheld
 """
 ENQUIRY_FIELDS = f"""
   id rag deadline minutesLeft overdue closedAt accessEndsAt
@@ -81,7 +81,7 @@ query Board {
 TIMELINESS = """
 query Timeliness($since: Date!, $until: Date!) {
   mashTimeliness(since: $since, until: $until) {
-    agency { code } requests answered answeredOnTime outstanding overdue onTimeRate
+    agency { code } requests answered answeredOnTime outstanding overdue unanswered onTimeRate
   }
 }"""
 
@@ -637,36 +637,66 @@ async def test_sharing_on_consent_needs_each_childs_consent_given(
     assert answer["respondToMashRequest"]["lawfulBasis"] == "CONSENT"
 
 
-async def test_a_consent_based_answer_is_withheld_until_consent_is_given(
-    call: Call, area: MashArea
+async def test_a_consent_based_answer_on_a_statutory_basis_needs_a_justification(
+    call: Call, area: MashArea, session: AsyncSession
 ) -> None:
     # given health shares mental health information on its statutory duty
     enquiry = await ask(call, area, await open_enquiry(call, area), area.health)
+    request_id = request_to(enquiry, area.health)
     mental_health = {
         **SHARED,
         "summary": "Synthetic: known to CAMHS",
         "categories": ["HEALTH_GP_REGISTRATION", "HEALTH_MENTAL_HEALTH"],
     }
-    answer = data(
-        await respond(call, area.health_seat, request_to(enquiry, area.health), **mental_health)
-    )["respondToMashRequest"]
-    # health sees its own answer
-    assert answer["summary"] == "Synthetic: known to CAMHS"
+    # without a written justification it is refused; on a basis that is not statutory too
+    body = await respond(call, area.health_seat, request_id, **mental_health)
+    refused(body, "INVALID_INPUT", "justification")
+    public_task = {**mental_health, "lawfulBasis": "PUBLIC_TASK", "justification": "x" * 30}
+    refused(
+        await respond(call, area.health_seat, request_id, **public_task),
+        "INVALID_INPUT",
+        "lawfulBasis",
+    )
 
-    # then the council's MASH team sees that health answered, but not what
+    # with one, the council's MASH team sees it at once, consent or not (not sought)
+    data(await record_consent(call, area, enquiry, area.child, "NOT_SOUGHT", "Synthetic risk"))
+    justified = {**mental_health, "justification": "Synthetic: risk of significant harm"}
+    data(await respond(call, area.health_seat, request_id, **justified))
+    shown = seen_request(await read(call, area.mash, enquiry), area.health)
+    assert (shown["summary"], shown["withheld"]) == ("Synthetic: known to CAMHS", None)
+    assert shown["justification"] == "Synthetic: risk of significant harm"
+
+
+async def test_a_consent_based_answer_on_consent_is_withheld_once_consent_is_refused(
+    call: Call, area: MashArea, session: AsyncSession
+) -> None:
+    # given health shares mental health information on the child's consent
+    enquiry = await ask(call, area, await open_enquiry(call, area), area.health)
+    data(await record_consent(call, area, enquiry, area.child, "GIVEN"))
+    on_consent = {
+        **SHARED,
+        "summary": "Synthetic: known to CAMHS",
+        "categories": ["HEALTH_MENTAL_HEALTH"],
+        "lawfulBasis": "CONSENT",
+    }
+    answer = data(
+        await respond(call, area.health_seat, request_to(enquiry, area.health), **on_consent)
+    )["respondToMashRequest"]
+    assert answer["summary"] == "Synthetic: known to CAMHS"
+    shown = seen_request(await read(call, area.mash, enquiry), area.health)
+    assert (shown["summary"], shown["withheld"]) == ("Synthetic: known to CAMHS", None)
+
+    # when consent is then refused, the council sees that health answered, not what, and why
+    data(await record_consent(call, area, enquiry, area.child, "REFUSED"))
     withheld = seen_request(await read(call, area.mash, enquiry), area.health)
     assert withheld["response"] == "RECORDS_SHARED"
     assert (withheld["summary"], withheld["categories"]) == (None, [])
-
-    # consent sought (not yet given) changes nothing
-    data(await record_consent(call, area, enquiry, area.child, "SOUGHT"))
-    assert seen_request(await read(call, area.mash, enquiry), area.health)["summary"] is None
-
-    # once the child's consent is given the council sees it
-    data(await record_consent(call, area, enquiry, area.child, "GIVEN"))
-    shown = seen_request(await read(call, area.mash, enquiry), area.health)
-    assert shown["summary"] == "Synthetic: known to CAMHS"
-    assert shown["categories"] == ["HEALTH_GP_REGISTRATION", "HEALTH_MENTAL_HEALTH"]
+    assert withheld["withheld"] == "CONSENT_REQUIRED"
+    event = await latest_event(session)
+    assert event.body["masked"]
+    # health still sees its own answer
+    own = data(await call(area.health_seat, ENQUIRY, {"id": enquiry["id"]}))["mashEnquiry"]
+    assert own["requests"][0]["summary"] == "Synthetic: known to CAMHS"
 
 
 # --- The strategy discussion ----------------------------------------------------------------
@@ -689,10 +719,10 @@ async def test_a_strategy_discussion_records_its_participants(
     ]
     assert decided["decision"]["participants"] == expected
     assert decided["closedAt"] is not None
-    # partners asked see who took part too (not the rationale)
+    # partners asked see the outcome only: not who took part, nor the rationale
     by_police = (await read(call, area.police_seat, enquiry))["decision"]
-    assert by_police["participants"] == expected
-    assert by_police["rationale"] is None
+    assert by_police["outcome"] == "STRATEGY_DISCUSSION"
+    assert (by_police["participants"], by_police["rationale"]) == ([], None)
 
 
 @pytest.mark.parametrize("missing", ["POLICE", "HEALTH", "EDUCATION", "ALL"])
@@ -891,6 +921,7 @@ async def test_timeliness_per_agency(call: Call, area: MashArea, clock: Clock) -
         "answeredOnTime": 1,
         "outstanding": 1,
         "overdue": 0,
+        "unanswered": 0,
         "onTimeRate": 1.0,
     }
     assert {row["agency"]["code"]: row for row in rows} == {
@@ -902,6 +933,7 @@ async def test_timeliness_per_agency(call: Call, area: MashArea, clock: Clock) -
             "answeredOnTime": 0,
             "outstanding": 0,
             "overdue": 0,
+            "unanswered": 0,
             "onTimeRate": 0.0,
         },
         area.school.code: {
@@ -911,6 +943,7 @@ async def test_timeliness_per_agency(call: Call, area: MashArea, clock: Clock) -
             "answeredOnTime": 0,
             "outstanding": 1,
             "overdue": 1,
+            "unanswered": 0,
             "onTimeRate": 0.0,
         },
         area.district.code: {
@@ -920,7 +953,9 @@ async def test_timeliness_per_agency(call: Call, area: MashArea, clock: Clock) -
             "answeredOnTime": 0,
             "outstanding": 0,
             "overdue": 0,
-            "onTimeRate": None,
+            # decided without the district's answer: counted against it
+            "unanswered": 1,
+            "onTimeRate": 0.0,
         },
     }
     assert [row["agency"]["code"] for row in rows] == sorted(row["agency"]["code"] for row in rows)
