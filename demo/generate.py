@@ -28,13 +28,18 @@ from demo.places import District, Town
 from demo.summary import DemoSummary, DemoUser
 from vocab.agencies import AgencyKind
 from vocab.categories import OWNER_KINDS, Category
+from vocab.consent import NotSharingReason
 from vocab.lawful_bases import LawfulBasis
+from vocab.mash import ConsentStatus, ContactSource, Rag, ResponseKind, Seat
 from vocab.relationships import RelationshipKind
 from vocab.roles import ROLE_AGENCY_KINDS, Role
 from vocab.sex import Sex
+from workflows.mash import MashRules
 
 Row = dict[str, Any]
 T = TypeVar("T")
+#: The MASH's default clocks and grace period (the demo's enquiries follow them).
+MASH_RULES = MashRules()
 Phase = Literal["primary", "secondary", "special"]
 
 #: Tables in foreign-key order; ``Plan.rows`` is keyed by these names.
@@ -52,6 +57,10 @@ TABLES = (
     "child_identifiers",
     "child_relationships",
     "records",
+    "mash_enquiries",
+    "mash_enquiry_children",
+    "mash_requests",
+    "mash_decisions",
 )
 #: Tables whose integer primary key ``id`` the generator allocates.
 ID_TABLES = (
@@ -342,6 +351,9 @@ class _Area:
         self._agencies()
         self.social_worker_id = self._id("users")
         self.early_help_worker_id = self._id("users")
+        self.mash_practitioner_id = self._id("users")
+        #: Partner MASH seats (police, the acute trust), who answer information requests.
+        self.seat_ids = {"police": self._id("users"), "health": self._id("users")}
         self._people()
         self._education()
         self._health()
@@ -1369,16 +1381,19 @@ class _Area:
 
     def _enquiry(self, child: _Child, opened: date, closed: date | None) -> None:
         rng = self.rng
-        reference = f"MASH-{opened:%y}-{self._serial('mash'):05d}"
+        enquiry_id = record_uuid(rng)
+        reference = str(enquiry_id)
         opened_at = self._instant(opened)
-        self.relate(
-            child,
-            self.council_id,
-            RelationshipKind.ENQUIRY,
-            opened,
-            valid_to=closed,
-            reference=reference,
-        )
+        partners = {"police": self.police_id, "health": self.acute_id}
+        for agency_id in (self.council_id, *partners.values()):
+            self.relate(
+                child,
+                agency_id,
+                RelationshipKind.ENQUIRY,
+                opened,
+                valid_to=closed,
+                reference=reference,
+            )
         basis = LawfulBasis.CWS_ACT_2026_DUTY_TO_SHARE
         rag = self._weighted([("red", 15), ("amber", 45), ("green", 40)])
         self.record(
@@ -1391,6 +1406,7 @@ class _Area:
             valid_to=closed,
         )
         answered = closed or self.today
+        decision: str | None = None
         for _ in range(rng.randint(1 if closed else 0, 3)):
             outcome, summary = rng.choice(self._RESPONSES)
             payload: dict[str, Any] = {"outcome": outcome}
@@ -1418,6 +1434,123 @@ class _Area:
                 basis,
                 closed,
                 {"decision": decision, "rationale": self._DECISIONS[decision]},
+            )
+        self._enquiry_rows(child, enquiry_id, opened_at, closed, Rag(rag), partners, decision)
+
+    _ANSWERS: ClassVar[dict[str, tuple[str, str]]] = {
+        "police": (
+            "Police: domestic abuse call-outs to the home address.",
+            "police.domestic_abuse_incident",
+        ),
+        "health": ("Health: missed paediatric appointments this year.", "health.gp_registration"),
+    }
+
+    def _enquiry_rows(
+        self,
+        child: _Child,
+        enquiry_id: Any,
+        opened_at: datetime,
+        closed: date | None,
+        rag: Rag,
+        partners: dict[str, int],
+        decision: str | None,
+    ) -> None:
+        """The enquiry as the MASH front door keeps it: requests to the police and health
+        seats, their answers, consent, and the decision that closed it (if it is closed)."""
+        rng = self.rng
+        closed_at = None
+        if closed is not None:
+            closed_at = max(self._instant(closed), opened_at + timedelta(hours=2))
+        self.rows["mash_enquiries"].append(
+            {
+                "id": enquiry_id,
+                "council_id": self.council_id,
+                "source": rng.choice(list(ContactSource)),
+                "source_agency_id": None,
+                "summary": "Synthetic contact: concern about the child's care at home.",
+                "received_at": opened_at,
+                "rag": rag,
+                "deadline": MASH_RULES.deadline(rag, opened_at),
+                "opened_by": self.mash_practitioner_id,
+                "opened_at": opened_at,
+                "closed_at": closed_at,
+                "access_ends_at": closed_at and closed_at + MASH_RULES.grace,
+            }
+        )
+        self.rows["mash_enquiry_children"].append(
+            {
+                "enquiry_id": enquiry_id,
+                "child_id": child.id,
+                "previous_enquiry_id": None,
+                "consent_status": ConsentStatus.GIVEN if decision == "early_help" else None,
+                "consent_reason": None,
+                "consent_recorded_by": self.mash_practitioner_id
+                if decision == "early_help"
+                else None,
+                "consent_recorded_at": opened_at if decision == "early_help" else None,
+            }
+        )
+        for seat, agency_id in partners.items():
+            answered = closed is not None or rng.random() < 0.5
+            kind = rng.choice(list(ResponseKind)) if answered else None
+            summary, category = self._ANSWERS[seat]
+            self.rows["mash_requests"].append(
+                {
+                    "id": record_uuid(rng),
+                    "enquiry_id": enquiry_id,
+                    "agency_id": agency_id,
+                    "requested_by": self.mash_practitioner_id,
+                    "requested_at": opened_at,
+                    "question": "What is known to you about the child and household?",
+                    "due_at": MASH_RULES.deadline(rag, opened_at),
+                    "escalated_at": None,
+                    "response": kind,
+                    "responded_by": self.seat_ids[seat] if kind else None,
+                    "responded_at": opened_at + timedelta(minutes=rng.randint(20, 180))
+                    if kind
+                    else None,
+                    "summary": summary if kind is ResponseKind.RECORDS_SHARED else None,
+                    "categories": [category] if kind is ResponseKind.RECORDS_SHARED else None,
+                    "lawful_basis": LawfulBasis.CWS_ACT_2026_DUTY_TO_SHARE
+                    if kind is ResponseKind.RECORDS_SHARED
+                    else None,
+                    "not_sharing_reason": NotSharingReason.WOULD_PREJUDICE_INVESTIGATION
+                    if kind is ResponseKind.DECISION_NOT_TO_SHARE
+                    else None,
+                    "justification": "Sharing now would prejudice a police investigation."
+                    if kind is ResponseKind.DECISION_NOT_TO_SHARE
+                    else None,
+                }
+            )
+        if decision is not None:
+            participants = None
+            if decision == "strategy_discussion":
+                participants = [
+                    {
+                        "agency_id": self.police_id,
+                        "seat": Seat.POLICE.value,
+                        "role": "Detective sergeant, public protection",
+                    },
+                    {
+                        "agency_id": self.acute_id,
+                        "seat": Seat.HEALTH.value,
+                        "role": "Named nurse for safeguarding",
+                    },
+                    {
+                        "agency_id": self.council_id,
+                        "seat": Seat.EDUCATION.value,
+                        "role": "Education safeguarding officer",
+                    },
+                ]
+            self.rows["mash_decisions"].append(
+                {
+                    "enquiry_id": enquiry_id,
+                    "outcome": decision,
+                    "rationale": self._DECISIONS[decision],
+                    "participants": participants,
+                    "decided_by": self.mash_practitioner_id,
+                    "decided_at": closed_at,
+                }
             )
 
     def _mash(self) -> None:
@@ -1745,6 +1878,7 @@ class _Area:
         reserved = {
             Role.SOCIAL_WORKER: self.social_worker_id,
             Role.EARLY_HELP_WORKER: self.early_help_worker_id,
+            Role.MASH_PRACTITIONER: self.mash_practitioner_id,
         }
         names = {Role.SOCIAL_WORKER: self.social_worker_name}
         users: list[DemoUser] = []
@@ -1775,6 +1909,35 @@ class _Area:
                     subject=subject,
                     display_name=f"{given} {family}",
                     role=role,
+                    agency_code=agency["code"],
+                    agency_name=agency["name"],
+                    agency_kind=agency["kind"],
+                )
+            )
+        # partner MASH seats, who answer the council's information requests
+        for seat, agency_id in (("police", self.police_id), ("health", self.acute_id)):
+            subject = f"demo.{seat}-mash-seat"
+            given, family = self._person_name()
+            agency = agencies[agency_id]
+            self.rows["users"].append(
+                {
+                    "id": self.seat_ids[seat],
+                    "agency_id": agency_id,
+                    "issuer": DEV_ISSUER,
+                    "subject": subject,
+                    "display_name": f"{given} {family}",
+                    "active": True,
+                    "created_at": self.now,
+                }
+            )
+            self.rows["user_roles"].append(
+                {"user_id": self.seat_ids[seat], "role": Role.MASH_PRACTITIONER}
+            )
+            users.append(
+                DemoUser(
+                    subject=subject,
+                    display_name=f"{given} {family}",
+                    role=Role.MASH_PRACTITIONER,
                     agency_code=agency["code"],
                     agency_name=agency["name"],
                     agency_kind=agency["kind"],

@@ -27,9 +27,13 @@ from db import (
     Child,
     ChildIdentifier,
     ChildRelationship,
+    Enquiry,
+    EnquiryChild,
+    EnquiryDecision,
     Household,
     HouseholdAdult,
     HouseholdChild,
+    InformationRequest,
     Record,
     User,
 )
@@ -388,11 +392,18 @@ async def test_every_role_has_a_demo_user_in_a_fitting_agency(area: Built) -> No
     for user in users:
         assert user.agency_kind in ROLE_AGENCY_KINDS[user.role], user.role
         assert user.subject.startswith("demo.")
-    subjects = {u.role: u.subject for u in users}
+    subjects = {u.role: u.subject for u in users if not u.subject.endswith("-mash-seat")}
     assert subjects[Role.SOCIAL_WORKER] == "demo.social-worker"
     assert subjects[Role.DESIGNATED_SAFEGUARDING_LEAD] == "demo.dsl"
     assert subjects[Role.GP] == "demo.gp"
-    assert len(set(subjects.values())) == len(users)
+    assert subjects[Role.MASH_PRACTITIONER] == "demo.mash-practitioner"
+    assert len({u.subject for u in users}) == len(users)
+    # and partner MASH seats (police, health) to answer the council's information requests
+    seats = {u.subject: u.agency_kind for u in users if u.subject.endswith("-mash-seat")}
+    assert seats == {
+        "demo.police-mash-seat": AgencyKind.POLICE,
+        "demo.health-mash-seat": AgencyKind.HEALTH,
+    }
 
 
 @pytest.mark.parametrize(
@@ -495,3 +506,44 @@ async def test_example_child_is_one_the_social_worker_can_see(area: Built) -> No
     assert nhs_number is not None
     assert nhs_number.startswith("999")
     assert nobody is None
+
+
+async def test_the_demo_mash_has_open_enquiries_with_requests_to_its_partner_seats(
+    area: Built,
+) -> None:
+    opened = await rows(area, select(Enquiry.id).where(Enquiry.closed_at.is_(None)))
+    assert opened
+    open_ids = [row.id for row in opened]
+    # each open enquiry asks the police and health seats; some are still unanswered
+    asked = await rows(
+        area,
+        select(InformationRequest.enquiry_id, InformationRequest.response).where(
+            InformationRequest.enquiry_id.in_(open_ids)
+        ),
+    )
+    assert {row.enquiry_id for row in asked} == set(open_ids)
+    assert any(row.response is None for row in asked)
+    # and the council and partners asked hold the enquiry relationship with its children
+    children = await rows(
+        area,
+        select(EnquiryChild.enquiry_id, EnquiryChild.child_id).where(
+            EnquiryChild.enquiry_id.in_(open_ids)
+        ),
+    )
+    for enquiry_id, child_id in children:
+        holders = await rows(
+            area,
+            select(ChildRelationship.agency_id).where(
+                ChildRelationship.child_id == child_id,
+                ChildRelationship.kind == RelationshipKind.ENQUIRY,
+                ChildRelationship.reference == str(enquiry_id),
+                ChildRelationship.valid_to.is_(None),
+            ),
+        )
+        assert len(holders) == 3
+    # closed ones have their decision
+    closed = await rows(
+        area, select(func.count()).select_from(Enquiry).where(Enquiry.closed_at.is_not(None))
+    )
+    decided = await rows(area, select(func.count()).select_from(EnquiryDecision))
+    assert closed[0][0] == decided[0][0] > 0
