@@ -10,7 +10,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, str_enum
@@ -135,4 +144,11 @@ Index("ix_mash_enquiries_council_open", Enquiry.council_id, Enquiry.closed_at)
 Index("ix_mash_enquiries_received", Enquiry.council_id, Enquiry.received_at)
 Index("ix_mash_enquiry_children_child", EnquiryChild.child_id)
 Index("ix_mash_requests_agency", InformationRequest.agency_id, InformationRequest.responded_at)
-Index("ix_mash_requests_due", InformationRequest.due_at)
+#: What the escalation sweep looks for: unanswered, not yet escalated (a partial index, so
+#: the sweep does not walk every past request).
+Index(
+    "ix_mash_requests_waiting",
+    InformationRequest.due_at,
+    postgresql_where=text("response IS NULL AND escalated_at IS NULL"),
+    sqlite_where=text("response IS NULL AND escalated_at IS NULL"),
+)

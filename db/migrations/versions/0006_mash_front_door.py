@@ -264,7 +264,13 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_mash_requests_agency", ["agency_id", "responded_at"], unique=False
         )
-        batch_op.create_index("ix_mash_requests_due", ["due_at"], unique=False)
+        batch_op.create_index(
+            "ix_mash_requests_waiting",
+            ["due_at"],
+            unique=False,
+            postgresql_where=sa.text("response IS NULL AND escalated_at IS NULL"),
+            sqlite_where=sa.text("response IS NULL AND escalated_at IS NULL"),
+        )
 
     with op.batch_alter_table("child_relationships", schema=None) as batch_op:
         batch_op.add_column(sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True))
@@ -279,7 +285,7 @@ def downgrade() -> None:
         batch_op.drop_column("ends_at")
 
     with op.batch_alter_table("mash_requests", schema=None) as batch_op:
-        batch_op.drop_index("ix_mash_requests_due")
+        batch_op.drop_index("ix_mash_requests_waiting")
         batch_op.drop_index("ix_mash_requests_agency")
 
     op.drop_table("mash_requests")
