@@ -33,8 +33,13 @@ class ChildRelationship(Base):
     ends_at: Mapped[datetime | None]
 
 
+#: The relationship check (``resolvers.sql.relationship_in_force``): child, agency, and kind
+#: for its ORDER BY, so no planner prefers walking all of an agency's relationships.
 Index(
-    "ix_child_relationships_child_agency", ChildRelationship.child_id, ChildRelationship.agency_id
+    "ix_child_relationships_child_agency",
+    ChildRelationship.child_id,
+    ChildRelationship.agency_id,
+    ChildRelationship.kind,
 )
 Index("ix_child_relationships_agency_kind", ChildRelationship.agency_id, ChildRelationship.kind)
 Index("ix_child_relationships_kind_reference", ChildRelationship.kind, ChildRelationship.reference)

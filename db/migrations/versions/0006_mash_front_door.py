@@ -273,6 +273,12 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("child_relationships", schema=None) as batch_op:
+        # with kind, so the relationship check never walks all of an agency's relationships
+        # (SQLite chose (agency_id, kind) for its ORDER BY; a council's enquiries made it slow)
+        batch_op.drop_index("ix_child_relationships_child_agency")
+        batch_op.create_index(
+            "ix_child_relationships_child_agency", ["child_id", "agency_id", "kind"], unique=False
+        )
         batch_op.add_column(sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index(
             "ix_child_relationships_kind_reference", ["kind", "reference"], unique=False
@@ -283,6 +289,10 @@ def downgrade() -> None:
     with op.batch_alter_table("child_relationships", schema=None) as batch_op:
         batch_op.drop_index("ix_child_relationships_kind_reference")
         batch_op.drop_column("ends_at")
+        batch_op.drop_index("ix_child_relationships_child_agency")
+        batch_op.create_index(
+            "ix_child_relationships_child_agency", ["child_id", "agency_id"], unique=False
+        )
 
     with op.batch_alter_table("mash_requests", schema=None) as batch_op:
         batch_op.drop_index("ix_mash_requests_waiting")
