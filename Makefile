@@ -30,11 +30,12 @@ check: $(VENV)/.installed ## lint, format and types
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-bench: $(VENV)/.installed ## benchmarks: child view, policy decisions, audit log, Encompass routing (~20 min)
+bench: $(VENV)/.installed ## benchmarks: child view, policy decisions, audit log, Encompass routing, a year of MASH contacts (~90 min)
 	$(BIN)/python -m bench.child_view
 	$(BIN)/python -m bench.policy_decision
 	$(BIN)/python -m bench.audit
 	$(BIN)/python -m bench.encompass
+	$(BIN)/python -m bench.mash
 
 schema: $(VENV)/.installed ## write schema.graphql from the code
 	$(BIN)/hub export-schema
