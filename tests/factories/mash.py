@@ -4,7 +4,7 @@ children, and a caller that posts operations on a test clock."""
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,8 @@ from vocab.roles import Role
 from workflows.mash import MashRules
 
 MASH = "safeguarding.mash"
+#: Monday 23 November 2026, 10:00 GMT: inside working hours.
+MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

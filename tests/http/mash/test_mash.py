@@ -1,7 +1,7 @@
 """The MASH front door over HTTP: an enquiry from contact to decision, who may see it, access
 ending on closure, re-referrals — each operation audited."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,20 +9,15 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.settings import Settings
 from tests.factories.agencies import make_agency, make_user
 from tests.factories.app import Call
 from tests.factories.audit import latest_event
 from tests.factories.children import make_record
 from tests.factories.encompass import Clock
-from tests.factories.mash import MashArea, caller, code, contact, data, make_mash_area
+from tests.factories.mash import MONDAY_10, MashArea, code, contact, data
 from vocab.agencies import AgencyKind
 from vocab.categories import Category
 from vocab.roles import Role
-from workflows.mash import MashRules
-
-#: Monday 23 November 2026, 10:00 GMT: inside working hours.
-MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 ENQUIRY_FIELDS = """
   id rag receivedAt deadline minutesLeft overdue summary closedAt accessEndsAt
@@ -68,35 +63,6 @@ mutation Consent($input: RecordMashConsentInput!) {{
 CHILD = """
 query Child($hubId: String!) { child(hubId: $hubId) { hubId records { category } } }
 """
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(MONDAY_10)
-
-
-@pytest.fixture
-async def area(session: AsyncSession) -> MashArea:
-    return await make_mash_area(session)
-
-
-@pytest.fixture
-def app(
-    settings: Settings,
-    sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
-    token: Callable[[str], str],
-    clock: Clock,
-) -> Callable[..., AbstractAsyncContextManager[Call]]:
-    def make(**rules: Any) -> AbstractAsyncContextManager[Call]:
-        return caller(settings, sessions, token, clock, rules=MashRules(**rules))
-
-    return make
-
-
-@pytest.fixture
-async def call(app: Callable[..., AbstractAsyncContextManager[Call]]) -> AsyncIterator[Call]:
-    async with app() as post:
-        yield post
 
 
 async def open_enquiry(call: Call, area: MashArea, *children: Any, **extra: Any) -> Any:

@@ -3,8 +3,6 @@ takes, consent for early help and for consent-based answers, the strategy discus
 participants, escalation of overdue requests, the board and timeliness, and input errors
 (whose messages never name a child)."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,21 +10,18 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db import Child, User
-from hub.settings import Settings
 from identifiers import new_hub_id
 from tests.factories.agencies import make_agency, make_user
 from tests.factories.app import Call
 from tests.factories.audit import latest_event
 from tests.factories.children import make_child
 from tests.factories.encompass import Clock
-from tests.factories.mash import MashArea, caller, contact, data, make_mash_area
+from tests.factories.mash import MONDAY_10, MashArea, contact, data
 from vocab.agencies import AgencyKind
 from vocab.roles import Role
 from workflows.escalation import escalate_overdue
-from workflows.mash import MashRules
 
 #: Monday 23 November 2026, 10:00 GMT (London = UTC): inside working hours.
-MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 #: A Red contact received at MONDAY_10 is due at 14:00.
 RED_DUE = MONDAY_10 + timedelta(hours=4)
 
@@ -98,35 +93,6 @@ NOT_SHARED = {
     "notSharingReason": "WOULD_PREJUDICE_INVESTIGATION",
     "justification": JUSTIFICATION,
 }
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(MONDAY_10)
-
-
-@pytest.fixture
-async def area(session: AsyncSession) -> MashArea:
-    return await make_mash_area(session)
-
-
-@pytest.fixture
-def app(
-    settings: Settings,
-    sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
-    token: Callable[[str], str],
-    clock: Clock,
-) -> Callable[..., AbstractAsyncContextManager[Call]]:
-    def make(**rules: Any) -> AbstractAsyncContextManager[Call]:
-        return caller(settings, sessions, token, clock, rules=MashRules(**rules))
-
-    return make
-
-
-@pytest.fixture
-async def call(app: Callable[..., AbstractAsyncContextManager[Call]]) -> AsyncIterator[Call]:
-    async with app() as post:
-        yield post
 
 
 # --- Helpers --------------------------------------------------------------------------------
